@@ -1,0 +1,40 @@
+"""The WITX revisions of ``wasi_ephemeral_nn`` the suite knows, and their generated bindings."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+
+DEFAULT_REVISION = "2023-08"
+"""The current revision (six functions with ``load_by_name``), which Wasmtime 21+,
+WasmEdge 0.15+ and WAMR 2.4+ speak."""
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A revision: its name (the month of its upstream commit) and its bindings module."""
+
+    name: str
+    module_name: str
+
+    @property
+    def bindings(self) -> ModuleType:
+        """The generated module of this revision."""
+        return importlib.import_module(f"conformance.generated.{self.module_name}")
+
+
+REVISIONS: dict[str, Revision] = {
+    name: Revision(name, f"wasi_ephemeral_nn_{name.replace('-', '_')}") for name in ("2023-08", "2022-10")
+}
+"""Every revision by name, the default first."""
+
+
+@cache
+def revision(name: str = DEFAULT_REVISION) -> Revision:
+    """The revision called ``name`` (``current`` means the default); ``KeyError`` names the known ones."""
+    key = DEFAULT_REVISION if name == "current" else name
+    if key not in REVISIONS:
+        raise KeyError(f"unknown WITX revision {name!r}; known: current, {', '.join(REVISIONS)}")
+    return REVISIONS[key]

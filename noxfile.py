@@ -1,0 +1,41 @@
+"""Sessions: `nox -s tests`, `nox -s lint`, `nox -s generate` (see README.md)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2024.10.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "lint"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the project (editable) and the dependency groups named."""
+    requirements = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
+    session.install("-e", ".", *requirements)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The suite's own tests (parser, generator, bindings, ...); arguments go to pytest."""
+    install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, strict mypy over the package and the generated bindings, and their freshness."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("mypy")
+    session.run("wasi-nn-conformance", "generate", "--check")
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from witx/; `nox -s generate -- --check` only checks."""
+    install(session)
+    session.run("wasi-nn-conformance", "generate", *session.posargs)
