@@ -25,7 +25,8 @@ class TypeInfo:
     ``format`` is the :mod:`struct` format (little-endian, without the ``<``) of the bytes the
     type occupies in linear memory, padding included, so ``struct.calcsize("<" + format) ==
     size``. ``element`` is the element of a list or the pointee of a pointer; ``python`` is the
-    generated class of an enum, flags or record type.
+    generated class of an enum, flags or record type (for a record, its layout class), and
+    ``fields`` and ``value`` are a record's fields and the class of its decoded value.
     """
 
     name: str
@@ -35,6 +36,8 @@ class TypeInfo:
     format: str
     element: TypeInfo | None = None
     python: type | None = None
+    fields: tuple[Param, ...] = ()
+    value: type | None = None
 
 
 @dataclass(frozen=True, slots=True)

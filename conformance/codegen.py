@@ -409,6 +409,12 @@ class _ModuleWriter:
         if isinstance(resolved, Enum | Flags | Record):
             assert isinstance(witx_type, Named)
             python = f", python={class_name(witx_type.name)}"
+        if isinstance(resolved, Record):
+            assert isinstance(witx_type, Named)
+            fields = ", ".join(
+                f'Param("{field.name}", {self.type_info_constant(field.type)})' for field in resolved.fields
+            )
+            python += f", fields=({fields},), value={class_name(witx_type.name)}Value"
         type_layout = abi.layout(witx_type)
         self.emit(
             f'{constant} = TypeInfo("{key}", "{self.kind(resolved)}", size={type_layout.size}, '

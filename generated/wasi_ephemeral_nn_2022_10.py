@@ -214,7 +214,7 @@ _TENSOR_DIMENSIONS = TypeInfo("tensor_dimensions", "list", size=8, align=4, form
 _TENSOR_TYPE = TypeInfo("tensor_type", "enum", size=1, align=1, format="B", python=TensorType)
 _U8 = TypeInfo("u8", "int", size=1, align=1, format="B")
 _TENSOR_DATA = TypeInfo("tensor_data", "list", size=8, align=4, format="II", element=_U8)
-_TENSOR = TypeInfo("tensor", "record", size=20, align=4, format="IIB3xII", python=Tensor)
+_TENSOR = TypeInfo("tensor", "record", size=20, align=4, format="IIB3xII", python=Tensor, fields=(Param("dimensions", _TENSOR_DIMENSIONS), Param("type", _TENSOR_TYPE), Param("data", _TENSOR_DATA),), value=TensorValue)
 _GRAPH_BUILDER = TypeInfo("graph_builder", "list", size=8, align=4, format="II", element=_U8)
 _GRAPH_BUILDER_ARRAY = TypeInfo("graph_builder_array", "list", size=8, align=4, format="II", element=_GRAPH_BUILDER)
 _GRAPH = TypeInfo("graph", "handle", size=4, align=4, format="I")
