@@ -113,4 +113,3 @@ class ErrnoError(Exception):
         super().__init__(f"{errno.name.lower()}: {detail}" if detail else errno.name.lower())
         self.errno = errno
         self.detail = detail
-

@@ -32,10 +32,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     generate.set_defaults(handler=_generate)
 
-    arguments = parser.parse_args(argv)
+    run = commands.add_parser(
+        "run",
+        usage="wasi-nn-conformance run GUEST [--dir HOST::GUEST] [--env K=V] [--graph NAME=MODEL] "
+        "[--revision REV] [-- ARGS...]",
+        help="run a WASI-NN guest on the reference host",
+        description="Run a WASI preview1 command guest (.wasm or .wat) on the reference host: wasi-nn over "
+        "onnxruntime. Standard streams pass through and the exit code is the guest's; a trap prints the wasm "
+        "backtrace and exits 134.",
+    )
+    run.add_argument("guest", type=Path, help="the guest module")
+    run.add_argument("--dir", action="append", default=[], metavar="HOST::GUEST", help="preopen a directory")
+    run.add_argument("--env", action="append", default=[], metavar="K=V", help="set an environment variable")
+    run.add_argument(
+        "--graph", action="append", default=[], metavar="NAME=MODEL", help="an ONNX model for load_by_name"
+    )
+    run.add_argument("--revision", default="current", help="the WITX revision to link (default: current)")
+    run.set_defaults(handler=_run)
+
+    # Everything after the first "--" belongs to the guest, whatever it looks like.
+    words = list(sys.argv[1:] if argv is None else argv)
+    split = words.index("--") if "--" in words else len(words)
+    arguments = parser.parse_args(words[:split])
+    arguments.arguments = words[split + 1 :]
     handler = arguments.handler
     status: int = handler(arguments)
     return status
+
+
+def _pairs(values: Sequence[str], separator: str, what: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        left, found, right = value.partition(separator)
+        if not found or not left:
+            raise SystemExit(f"wasi-nn-conformance: expected {what}, got {value!r}")
+        pairs.append((left, right))
+    return pairs
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    from conformance.host import ReferenceHost
+    from conformance.host.runner import run_command_line
+    from conformance.revisions import revision
+
+    try:
+        bindings = revision(arguments.revision).bindings
+    except KeyError as error:
+        raise SystemExit(f"wasi-nn-conformance: {error.args[0]}") from None
+    graphs = {name: Path(model) for name, model in _pairs(arguments.graph, "=", "--graph NAME=MODEL")}
+    for name, model in graphs.items():
+        if not model.is_file():
+            raise SystemExit(f"wasi-nn-conformance: --graph {name}: no such file {model}")
+    dirs = _pairs(arguments.dir, "::", "--dir HOST::GUEST")
+    env = dict(_pairs(arguments.env, "=", "--env K=V"))
+    if not arguments.guest.is_file():
+        raise SystemExit(f"wasi-nn-conformance: no such guest {arguments.guest}")
+    return run_command_line(
+        arguments.guest,
+        arguments.arguments,
+        lambda bindings: ReferenceHost(bindings, graphs_by_name=graphs),
+        bindings,
+        dirs,
+        env,
+    )
 
 
 def _generate(arguments: argparse.Namespace) -> int:

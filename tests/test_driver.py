@@ -207,15 +207,7 @@ def test_driver_wat_rejects_bad_import_lists(imports: list[tuple[str, int]], mod
 
 
 def test_script_bytes_are_the_documented_format() -> None:
-    script = (
-        Script()
-        .write(0x1000, b"ab")
-        .call(2, 7, Deref(0x1004))
-        .call(5, -1)
-        .read(0x1000, 3)
-        .grow(2)
-        .exit(9)
-    )
+    script = Script().write(0x1000, b"ab").call(2, 7, Deref(0x1004)).call(5, -1).read(0x1000, 3).grow(2).exit(9)
     assert script.to_bytes() == (
         b"W\x00\x10\x00\x00\x02\x00\x00\x00ab"
         b"C\x02\x00\x07\x00\x00\x00\x01\x04\x10\x00\x00"
@@ -263,9 +255,7 @@ def test_parser_handles_a_transcript_cut_anywhere(engine: wasmtime.Engine, tmp_p
     header_end = len(full) - (9 + 23 + 6 + 12 + 9 + 5)
     ends = [header_end + n for n in (0, 9, 32, 38, 50, 59)]
     assert sorted(boundaries) == [0, *ends]
-    assert parse_transcript(full[: full.index(b"r\x00")]).interrupted_call == CallAnnounced(
-        1, LOAD, (1, 2, 3, 4, 5)
-    )
+    assert parse_transcript(full[: full.index(b"r\x00")]).interrupted_call == CallAnnounced(1, LOAD, (1, 2, 3, 4, 5))
     with pytest.raises(TranscriptError, match="after the driver's last record"):
         parse_transcript(full + b"w")
 
@@ -358,10 +348,7 @@ def test_read_returns_what_the_host_wrote(engine: wasmtime.Engine, tmp_path: Pat
         return 0
 
     script = (
-        Script(CURRENT)
-        .call(GET_OUTPUT, 1, 0, BASE + 0x10, 4096, BASE)
-        .read(BASE, 4)
-        .read(BASE + 0x10, len(output))
+        Script(CURRENT).call(GET_OUTPUT, 1, 0, BASE + 0x10, 4096, BASE).read(BASE, 4).read(BASE + 0x10, len(output))
     )
     run = run_driver(engine, tmp_path, script, StubHost({"get_output": get_output}))
     assert run.exit_code == 0
@@ -382,9 +369,7 @@ def test_call_result_is_recorded_after_the_call(engine: wasmtime.Engine, tmp_pat
     assert run.transcript.events[4] == Ended(2)
 
 
-def test_grow_makes_memory_beyond_the_old_end_writable(
-    engine: wasmtime.Engine, tmp_path: Path
-) -> None:
+def test_grow_makes_memory_beyond_the_old_end_writable(engine: wasmtime.Engine, tmp_path: Path) -> None:
     old_end = INITIAL_MEMORY_PAGES * PAGE
     seen: list[bytes] = []
 
@@ -449,9 +434,7 @@ def test_four_mib_write_arrives_intact(engine: wasmtime.Engine, tmp_path: Path) 
     assert run.transcript.reads == (blob,)
 
 
-def test_trap_in_an_import_leaves_the_call_announced(
-    engine: wasmtime.Engine, tmp_path: Path
-) -> None:
+def test_trap_in_an_import_leaves_the_call_announced(engine: wasmtime.Engine, tmp_path: Path) -> None:
     def compute(caller: Caller, ctx: int) -> int:
         raise wasmtime.Trap("backend exploded")
 
@@ -491,28 +474,46 @@ IMM = b"\x00\x05\x00\x00\x00"
         pytest.param(b"C", CURRENT, DriverError.TRUNCATED, 1, id="cut-index"),
         pytest.param(b"W\x00\x20", CURRENT, DriverError.TRUNCATED, 2, id="cut-address"),
         pytest.param(
-            b"W\x00\x20\x00\x00\x10\x00\x00\x00abc", CURRENT, DriverError.TRUNCATED, 13,
+            b"W\x00\x20\x00\x00\x10\x00\x00\x00abc",
+            CURRENT,
+            DriverError.TRUNCATED,
+            13,
             id="cut-write-data",
         ),
         pytest.param(
-            _bad_call(5, b"\x02\x00\x00\x00\x00"), CURRENT, DriverError.BAD_ARGUMENT_KIND, 2,
+            _bad_call(5, b"\x02\x00\x00\x00\x00"),
+            CURRENT,
+            DriverError.BAD_ARGUMENT_KIND,
+            2,
             id="arg-kind-2",
         ),
         pytest.param(
-            _bad_call(5, b"\x01\xfe\xff\x0f\x00"), CURRENT, DriverError.OUT_OF_BOUNDS, 0xFFFFE,
+            _bad_call(5, b"\x01\xfe\xff\x0f\x00"),
+            CURRENT,
+            DriverError.OUT_OF_BOUNDS,
+            0xFFFFE,
             id="deref-beyond-memory",
         ),
         pytest.param(
-            b"R\x00\x00\x0f\x00\x00\x00\x02\x00", CURRENT, DriverError.OUT_OF_BOUNDS, 0xF0000,
+            b"R\x00\x00\x0f\x00\x00\x00\x02\x00",
+            CURRENT,
+            DriverError.OUT_OF_BOUNDS,
+            0xF0000,
             id="read-beyond-memory",
         ),
         pytest.param(
-            b"R\xff\xff\xff\xff\x02\x00\x00\x00", CURRENT, DriverError.OUT_OF_BOUNDS, 0xFFFFFFFF,
+            b"R\xff\xff\xff\xff\x02\x00\x00\x00",
+            CURRENT,
+            DriverError.OUT_OF_BOUNDS,
+            0xFFFFFFFF,
             id="read-wrapping",
         ),
         pytest.param(
-            b"W\xf0\x0f\x00\x00\x20\x00\x00\x00" + bytes(32), CURRENT,
-            DriverError.RESERVED_MEMORY, 0xFF0, id="write-into-working-area",
+            b"W\xf0\x0f\x00\x00\x20\x00\x00\x00" + bytes(32),
+            CURRENT,
+            DriverError.RESERVED_MEMORY,
+            0xFF0,
+            id="write-into-working-area",
         ),
     ],
 )
@@ -602,16 +603,12 @@ def stingy_preview1(
             ("proc_exit", [I32], [], proc_exit, False),
         ]
         for name, params, results, fn, caller in functions:
-            linker.define_func(
-                "wasi_snapshot_preview1", name, FuncType(params, results), fn, access_caller=caller
-            )
+            linker.define_func("wasi_snapshot_preview1", name, FuncType(params, results), fn, access_caller=caller)
 
     return define
 
 
-def test_short_reads_and_writes_give_the_same_transcript(
-    engine: wasmtime.Engine, tmp_path: Path
-) -> None:
+def test_short_reads_and_writes_give_the_same_transcript(engine: wasmtime.Engine, tmp_path: Path) -> None:
     def get_output(caller: Caller, ctx: int, index: int, buf: int, size: int, out: int) -> int:
         mem_write(caller, buf, bytes(range(size)))
         return 0
@@ -627,17 +624,13 @@ def test_short_reads_and_writes_give_the_same_transcript(
     normal = run_driver(engine, tmp_path, script, StubHost({"get_output": get_output}))
     stdout = bytearray()
     stingy = stingy_preview1(script, stdout, [1, 2, 3, 5, 7, 4])
-    run = run_driver(
-        engine, tmp_path, script, StubHost({"get_output": get_output}), define_preview1=stingy
-    )
+    run = run_driver(engine, tmp_path, script, StubHost({"get_output": get_output}), define_preview1=stingy)
     assert run.exit_code == 0  # returned from _start: no proc_exit, no trap
     assert bytes(stdout) == normal.stdout
     assert parse_transcript(bytes(stdout)).events[-1] == Ended(4)
 
 
-def test_large_transfers_go_in_chunks_of_at_most_64_kib(
-    engine: wasmtime.Engine, tmp_path: Path
-) -> None:
+def test_large_transfers_go_in_chunks_of_at_most_64_kib(engine: wasmtime.Engine, tmp_path: Path) -> None:
     # Even when the host would move everything at once, a 1 MiB WRITE and READ take several
     # fd_read and fd_write calls: the loops run on every host.
     blob = random.Random(4).randbytes(MiB)
@@ -651,9 +644,7 @@ def test_large_transfers_go_in_chunks_of_at_most_64_kib(
     assert parse_transcript(bytes(stdout)).reads == (blob,)
 
 
-def test_stdin_failure_gives_error_record_and_io_exit_code(
-    engine: wasmtime.Engine, tmp_path: Path
-) -> None:
+def test_stdin_failure_gives_error_record_and_io_exit_code(engine: wasmtime.Engine, tmp_path: Path) -> None:
     stdout = bytearray()
     define = stingy_preview1(b"", stdout, [64], stdin_errno=29)  # EIO
     with pytest.raises(ExitCalled) as caught:

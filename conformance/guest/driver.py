@@ -201,10 +201,7 @@ def driver_wat(imports: Sequence[tuple[str, int]], module: str = "wasi_ephemeral
     nn_calls = []
     for index, (name, params) in enumerate(imports):
         sig = f" (param{' i32' * params})" if params else ""
-        nn_imports.append(
-            f'  (import "{module}" "{name}" (func $nn.{name}{sig} (result i32)))'
-            f"  ;; #{index}"
-        )
+        nn_imports.append(f'  (import "{module}" "{name}" (func $nn.{name}{sig} (result i32)))  ;; #{index}')
         args = "".join(f"\n      (call $arg (i32.const {i}))" for i in range(params))
         nn_calls.append(f"  (func $call.{name} (type $call_import)\n    (call $nn.{name}{args}))")
     elems = " ".join(f"$call.{name}" for name, _ in imports)
@@ -519,9 +516,7 @@ class DriverFailed:
     detail: int
 
 
-Event: TypeAlias = (
-    Written | CallAnnounced | CallReturned | BytesRead | Grown | Exited | Ended | DriverFailed
-)
+Event: TypeAlias = Written | CallAnnounced | CallReturned | BytesRead | Grown | Exited | Ended | DriverFailed
 """One transcript record after the header."""
 
 

@@ -1,0 +1,239 @@
+"""Turn typed wasi-nn operations into driver scripts, laid out with the generated bindings.
+
+A :class:`ScriptEncoder` places builders, tensor records, dimensions, data and output buffers
+in guest memory, growing it as needed, and calls the driver's imports by name. Every output
+buffer and result slot is surrounded by canary bytes and read back after the call, so a host
+that writes where it may not is seen. Hostile arguments are just other integers: every
+typed helper has a raw form (:meth:`ScriptEncoder.call`) that takes any i32 values.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+
+from conformance.bindings import FunctionSignature, GuestList, TypeInfo
+from conformance.guest.driver import (
+    FIRST_FREE_ADDRESS,
+    INITIAL_MEMORY_PAGES,
+    WASM_PAGE_SIZE,
+    Deref,
+    Script,
+    Transcript,
+)
+
+#: Bytes written around every region a host may write, and into the region itself beforehand;
+#: no value a host legitimately writes looks like this run.
+CANARY = bytes(range(0xC0, 0xD0))
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A guarded region of guest memory: ``size`` bytes at ``address`` with canaries around it.
+
+    ``read`` is the index of the READ step that reads it back, canaries included.
+    """
+
+    address: int
+    size: int
+    read: int | None = None
+
+    @property
+    def guarded_start(self) -> int:
+        """Where the leading canary starts."""
+        return self.address - len(CANARY)
+
+    @property
+    def guarded_size(self) -> int:
+        """The size of region and both canaries."""
+        return self.size + 2 * len(CANARY)
+
+    def deref(self) -> Deref:
+        """The u32 stored at the start of the region, as a CALL argument."""
+        return Deref(self.address)
+
+
+@dataclass(frozen=True, slots=True)
+class RegionContents:
+    """What a guarded region held after the run."""
+
+    before: bytes
+    inside: bytes
+    after: bytes
+
+    @property
+    def canaries_intact(self) -> bool:
+        """Whether nothing was written outside the region."""
+        return self.before == CANARY and self.after == CANARY
+
+    def untouched(self, start: int = 0) -> bool:
+        """Whether the region still holds its fill from byte ``start`` on."""
+        fill = (CANARY * (len(self.inside) // len(CANARY) + 1))[: len(self.inside)]
+        return self.inside[start:] == fill[start:]
+
+    @property
+    def u32(self) -> int:
+        """The region's first four bytes as a little-endian u32."""
+        value: int = struct.unpack_from("<I", self.inside)[0]
+        return value
+
+
+class ScriptEncoder:
+    """Builds a driver script for one revision of the bindings.
+
+    Calls are numbered in the order they are added; :class:`ScriptResult` answers by number.
+    """
+
+    def __init__(self, bindings: ModuleType) -> None:
+        self.bindings = bindings
+        self.functions: dict[str, FunctionSignature] = dict(bindings.FUNCTIONS)
+        self.imports = [(name, len(signature.core)) for name, signature in self.functions.items()]
+        self._index = {name: position for position, (name, _) in enumerate(self.imports)}
+        self.script = Script(self.imports)
+        self.next_free = FIRST_FREE_ADDRESS
+        self.memory_size = INITIAL_MEMORY_PAGES * WASM_PAGE_SIZE
+        self.calls = 0
+        self.reads = 0
+
+    # -- memory --------------------------------------------------------------------------------
+
+    def alloc(self, size: int, align: int = 8) -> int:
+        """Reserve ``size`` bytes aligned to ``align``, growing memory when needed."""
+        address = -(-self.next_free // align) * align
+        end = address + size
+        if end > self.memory_size:
+            pages = -(-(end - self.memory_size) // WASM_PAGE_SIZE)
+            self.script.grow(pages)
+            self.memory_size += pages * WASM_PAGE_SIZE
+        self.next_free = end
+        return address
+
+    def place(self, data: bytes, align: int = 8) -> int:
+        """Write ``data`` into fresh memory and return its address."""
+        address = self.alloc(len(data), align)
+        self.script.write(address, data)
+        return address
+
+    def region(self, size: int) -> Region:
+        """A guarded region for a host to write into: canary, ``size`` filled bytes, canary.
+
+        The region is 8-aligned (the canary is 16 bytes), enough for every WITX type.
+        """
+        start = self.alloc(size + 2 * len(CANARY), 8)
+        fill = (CANARY * (size // len(CANARY) + 1))[:size]
+        self.script.write(start, CANARY + fill + CANARY)
+        return Region(start + len(CANARY), size)
+
+    def read_back(self, region: Region) -> Region:
+        """Read ``region`` and its canaries into the transcript; returns it with its READ index."""
+        self.script.read(region.guarded_start, region.guarded_size)
+        self.reads += 1
+        return Region(region.address, region.size, self.reads - 1)
+
+    def result_slot(self, signature: FunctionSignature) -> Region:
+        """A guarded region the size of ``signature``'s result."""
+        assert signature.result is not None
+        return self.region(signature.result.size)
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def call(self, name: str, *arguments: int | Deref) -> int:
+        """Call ``name`` with raw core arguments; returns the call's number."""
+        self.script.call(self._index[name], *arguments)
+        self.calls += 1
+        return self.calls - 1
+
+    def info(self, name: str) -> TypeInfo:
+        """The type information of typename ``name``."""
+        info: TypeInfo = self.bindings.TYPES[name]
+        return info
+
+    def builders(self, buffers: Sequence[bytes]) -> GuestList:
+        """Place each buffer and the array of (pointer, length) entries describing them."""
+        entry = self.info("graph_builder_array").element
+        assert entry is not None
+        entries = b"".join(
+            struct.pack("<" + entry.format, self.place(buffer, 8) if buffer else 0, len(buffer)) for buffer in buffers
+        )
+        return GuestList(self.place(entries, entry.align), len(buffers))
+
+    def tensor(self, dimensions: Sequence[int], tensor_type: int, data: bytes) -> int:
+        """Place dimensions, data and a tensor record; returns the record's address."""
+        dimension = self.info("tensor_dimensions").element
+        assert dimension is not None
+        dims = GuestList(
+            self.place(struct.pack(f"<{len(dimensions)}{dimension.format}", *dimensions), dimension.align),
+            len(dimensions),
+        )
+        payload = GuestList(self.place(data, 8), len(data))
+        record = self.bindings.Tensor(dims, tensor_type, payload)
+        return self.place(record.pack(), self.bindings.Tensor.ALIGN)
+
+    def load(self, buffers: Sequence[bytes], encoding: int, target: int) -> tuple[int, Region]:
+        """``load``: returns the call number and the guarded slot the graph lands in."""
+        builders = self.builders(buffers)
+        slot = self.result_slot(self.functions["load"])
+        return self.call("load", builders.pointer, builders.length, encoding, target, slot.address), slot
+
+    def load_by_name(self, name: bytes) -> tuple[int, Region]:
+        """``load_by_name``: returns the call number and the graph's slot."""
+        pointer = self.place(name, 1) if name else FIRST_FREE_ADDRESS
+        slot = self.result_slot(self.functions["load_by_name"])
+        return self.call("load_by_name", pointer, len(name), slot.address), slot
+
+    def init_execution_context(self, graph: int | Deref) -> tuple[int, Region]:
+        """``init_execution_context``: returns the call number and the context's slot."""
+        slot = self.result_slot(self.functions["init_execution_context"])
+        return self.call("init_execution_context", graph, slot.address), slot
+
+    def set_input(
+        self, context: int | Deref, index: int, dimensions: Sequence[int], tensor_type: int, data: bytes
+    ) -> int:
+        """``set_input`` of a tensor placed in memory; returns the call number."""
+        return self.call("set_input", context, index, self.tensor(dimensions, tensor_type, data))
+
+    def compute(self, context: int | Deref) -> int:
+        """``compute``; returns the call number."""
+        return self.call("compute", context)
+
+    def get_output(self, context: int | Deref, index: int, max_size: int) -> tuple[int, Region, Region]:
+        """``get_output`` into a guarded buffer of ``max_size`` bytes.
+
+        Returns the call number, the buffer and the bytes-written slot (both to be read back).
+        """
+        buffer = self.region(max_size)
+        written = self.result_slot(self.functions["get_output"])
+        number = self.call("get_output", context, index, buffer.address, max_size, written.address)
+        return number, buffer, written
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptResult:
+    """A transcript read by call number and READ number."""
+
+    transcript: Transcript
+
+    def errno(self, call: int) -> int | None:
+        """The value call ``call`` returned; ``None`` if it never returned (trap or crash)."""
+        calls = self.transcript.calls
+        if call >= len(calls):
+            return None
+        return calls[call].result
+
+    def reached(self, call: int) -> bool:
+        """Whether call ``call`` was at least announced."""
+        return call < len(self.transcript.calls)
+
+    def region(self, region: Region) -> RegionContents:
+        """What a region read back with :meth:`ScriptEncoder.read_back` held."""
+        assert region.read is not None
+        data = self.transcript.reads[region.read]
+        canary = len(CANARY)
+        return RegionContents(data[:canary], data[canary:-canary], data[-canary:])
+
+    @property
+    def returned(self) -> list[int | None]:
+        """Every call's result in order."""
+        return [call.result for call in self.transcript.calls]

@@ -1,0 +1,138 @@
+"""The backends of the reference host: what loads a graph and runs it.
+
+A backend turns builder buffers into a :class:`Graph` and runs it; it knows nothing of guest
+memory or errnos beyond raising :class:`BackendFault` with a situation. onnxruntime serves
+the ``onnx`` encoding (and ``autodetect`` when the bytes are ONNX).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime
+
+from conformance.host.situations import Situation
+
+log = logging.getLogger(__name__)
+
+#: onnxruntime's names of the element types a WITX tensor_type can name, by WITX case name.
+_ONNX_ELEMENT_TYPES = {
+    "tensor(float16)": "f16",
+    "tensor(float)": "f32",
+    "tensor(double)": "f64",
+    "tensor(uint8)": "u8",
+    "tensor(int32)": "i32",
+    "tensor(int64)": "i64",
+}
+
+#: numpy's type for the elements of each WITX tensor type.
+NUMPY_TYPES: dict[str, np.dtype[np.generic]] = {
+    "f16": np.dtype("<f2"),
+    "f32": np.dtype("<f4"),
+    "f64": np.dtype("<f8"),
+    "u8": np.dtype("u1"),
+    "i32": np.dtype("<i4"),
+    "i64": np.dtype("<i8"),
+}
+
+
+class BackendFault(Exception):
+    """A backend refused or failed; the host turns the situation into an errno."""
+
+    def __init__(self, situation: Situation, detail: str) -> None:
+        super().__init__(detail)
+        self.situation = situation
+
+
+@dataclass(frozen=True, slots=True)
+class TensorSlot:
+    """An input or output of a graph.
+
+    ``element`` is a WITX tensor_type case name (``None`` when no revision can express the
+    type) and ``shape`` has ``None`` for a dynamic dimension.
+    """
+
+    name: str
+    element: str | None
+    shape: tuple[int | None, ...]
+
+
+class Graph(Protocol):
+    """A loaded graph: its inputs and outputs, and inference over them."""
+
+    inputs: Sequence[TensorSlot]
+    outputs: Sequence[TensorSlot]
+
+    def run(self, inputs: Sequence[npt.NDArray[np.generic]]) -> list[npt.NDArray[np.generic]]:
+        """Infer; ``inputs`` are in input order, the result in output order."""
+        ...
+
+
+class Backend(Protocol):
+    """Loads graphs of the encodings it serves."""
+
+    def serves(self, encoding: str) -> bool:
+        """Whether this backend loads ``encoding`` (a WITX graph_encoding case name)."""
+        ...
+
+    def load(self, builders: Sequence[memoryview], encoding: str, target: str) -> Graph:
+        """Load a graph; raise :class:`BackendFault` when it cannot be."""
+        ...
+
+
+class OnnxRuntimeGraph:
+    """A graph loaded in an onnxruntime ``InferenceSession``."""
+
+    def __init__(self, session: onnxruntime.InferenceSession) -> None:
+        self.session = session
+        self.inputs = [_slot(node) for node in session.get_inputs()]
+        self.outputs = [_slot(node) for node in session.get_outputs()]
+        self._input_names = [slot.name for slot in self.inputs]
+
+    def run(self, inputs: Sequence[npt.NDArray[np.generic]]) -> list[npt.NDArray[np.generic]]:
+        """Infer with onnxruntime."""
+        feeds = dict(zip(self._input_names, inputs, strict=True))
+        outputs: list[npt.NDArray[np.generic]] = self.session.run(None, feeds)
+        return outputs
+
+
+class OnnxRuntimeBackend:
+    """onnxruntime: serves ``onnx``, and ``autodetect`` for ONNX bytes; cpu, and gpu with CUDA."""
+
+    SERVED = frozenset({"onnx", "autodetect"})
+
+    def serves(self, encoding: str) -> bool:
+        """Whether ``encoding`` is one this backend loads."""
+        return encoding in self.SERVED
+
+    def load(self, builders: Sequence[memoryview], encoding: str, target: str) -> OnnxRuntimeGraph:
+        """Create an inference session from the single builder buffer."""
+        if len(builders) != 1:
+            raise BackendFault(Situation.BUILDER_COUNT, f"onnx takes 1 builder, got {len(builders)}")
+        providers = self._providers(target)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            session = onnxruntime.InferenceSession(bytes(builders[0]), options, providers=providers)
+        except Exception as error:  # onnxruntime raises its own classes for every parse failure
+            situation = Situation.ENCODING_NOT_DETECTED if encoding == "autodetect" else Situation.MODEL_MALFORMED
+            raise BackendFault(situation, f"onnxruntime cannot load the model: {error}") from None
+        return OnnxRuntimeGraph(session)
+
+    @staticmethod
+    def _providers(target: str) -> list[str]:
+        if target == "cpu":
+            return ["CPUExecutionProvider"]
+        if target == "gpu" and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            return ["CUDAExecutionProvider"]
+        raise BackendFault(Situation.TARGET_UNAVAILABLE, f"onnxruntime has no provider for target {target}")
+
+
+def _slot(node: onnxruntime.NodeArg) -> TensorSlot:
+    shape = tuple(dimension if isinstance(dimension, int) else None for dimension in node.shape or ())
+    return TensorSlot(node.name, _ONNX_ELEMENT_TYPES.get(node.type), shape)

@@ -1,0 +1,162 @@
+"""Link a Python host of ``wasi_ephemeral_nn`` into a wasmtime-py ``Linker``.
+
+Any object with one method per function of the revision (the generated ``Protocol``) can be
+linked. This module does the ABI half for it, from the generated signatures and type
+information only: it reads the caller's memory, checks every guest range against its bounds
+(wasmtime-py's own ``Memory.read`` silently clamps) and alignment, decodes each argument to
+the value the ``Protocol`` promises, validates the result out-pointer before the method runs
+(so a call that cannot report its result has no effect), and stores the result. An
+``ErrnoError`` becomes its errno; any other exception becomes ``runtime_error`` and is logged.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import struct
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+import wasmtime
+
+from conformance.bindings import ErrnoError, FunctionSignature, GuestPointer, TypeInfo
+from conformance.host.situations import HostFault, Situation
+
+log = logging.getLogger(__name__)
+
+#: wasmtime-py hands core integers over signed; the ABI reads them unsigned.
+_UNSIGNED_MASK = {"i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
+
+#: Which situation an out-of-range enum value is, by the WITX name of the enum.
+_UNKNOWN_ENUM_VALUE = {
+    "graph_encoding": Situation.ENCODING_UNKNOWN,
+    "execution_target": Situation.TARGET_UNKNOWN,
+    "tensor_type": Situation.TENSOR_TYPE_UNKNOWN,
+}
+
+
+class GuestMemory:
+    """The caller's linear memory during one host call, with checked access.
+
+    ``bytes`` is a zero-copy view; it is valid only until the call returns, since the guest
+    may grow (and so move) its memory afterwards.
+    """
+
+    def __init__(self, view: memoryview, bindings: ModuleType) -> None:
+        self.bytes = view
+        self.size = len(view)
+        self.bindings = bindings
+
+    def span(self, address: int, length: int, align: int = 1) -> memoryview:
+        """The ``length`` bytes at ``address``; a fault if they leave memory or are misaligned."""
+        if address < 0 or length < 0 or address + length > self.size:
+            raise HostFault(
+                Situation.GUEST_RANGE_OUT_OF_BOUNDS,
+                self.bindings,
+                f"{length} bytes at {address:#x} exceed the {self.size:#x} bytes of memory",
+            )
+        if address % align:
+            raise HostFault(
+                Situation.GUEST_POINTER_MISALIGNED,
+                self.bindings,
+                f"address {address:#x} is not aligned to {align}",
+            )
+        return self.bytes[address : address + length]
+
+    def decode(self, info: TypeInfo, raw: Iterator[int]) -> Any:
+        """Decode a value of type ``info`` from its raw integers (core arguments or stored fields)."""
+        kind = info.kind
+        if kind == "enum":
+            assert info.python is not None
+            value = next(raw)
+            try:
+                return info.python(value)
+            except ValueError:
+                situation = _UNKNOWN_ENUM_VALUE.get(info.name, Situation.ENUM_VALUE_UNKNOWN)
+                raise HostFault(situation, self.bindings, f"{value} is not a {info.name}") from None
+        if kind in ("list", "string"):
+            pointer, length = next(raw), next(raw)
+            element = info.element
+            if element is None:  # a string: UTF-8 bytes
+                try:
+                    return str(self.span(pointer, length), "utf-8")
+                except UnicodeDecodeError as error:
+                    raise HostFault(Situation.NAME_NOT_UTF8, self.bindings, str(error)) from None
+            data = self.span(pointer, length * element.size, element.align)
+            if element.kind == "int" and element.size == 1:
+                return data
+            return [self.decode(element, iter(values)) for values in struct.iter_unpack("<" + element.format, data)]
+        if kind == "record":
+            # The stored fields unpack in the same order as they would lower to arguments.
+            values = struct.unpack_from("<" + info.format, self.span(next(raw), info.size, info.align))
+            stored = iter(values)
+            assert info.value is not None
+            return info.value(*(self.decode(field.type, stored) for field in info.fields))
+        if kind == "pointer":
+            return GuestPointer(next(raw), self.bytes)
+        return next(raw)
+
+
+HostFunction = Callable[..., int]
+
+
+def link(linker: wasmtime.Linker, host: object, bindings: ModuleType) -> None:
+    """Define every function of ``bindings`` in ``linker``, calling the same-named method of ``host``."""
+    signatures: dict[str, FunctionSignature] = bindings.FUNCTIONS
+    for name, signature in signatures.items():
+        core_type = wasmtime.FuncType(
+            [_VALTYPES[core] for core in signature.core_params],
+            [_VALTYPES[core] for core in signature.core_results],
+        )
+        method = getattr(host, name)
+        linker.define_func(
+            bindings.MODULE_NAME, name, core_type, _bridge(signature, method, bindings), access_caller=True
+        )
+
+
+_VALTYPES = {
+    "i32": wasmtime.ValType.i32(),
+    "i64": wasmtime.ValType.i64(),
+    "f32": wasmtime.ValType.f32(),
+    "f64": wasmtime.ValType.f64(),
+}
+
+
+def _bridge(signature: FunctionSignature, method: Callable[..., Any], bindings: ModuleType) -> HostFunction:
+    """The wasm-facing function of one WITX function."""
+    params = signature.params
+    result = signature.result
+    out_pointer = signature.out_pointer
+    masks = [_UNSIGNED_MASK.get(core, -1) for core in signature.core_params]
+    success = int(bindings.NnErrno.SUCCESS)
+    failure = int(bindings.NnErrno.RUNTIME_ERROR)
+    name = signature.name
+
+    def call(caller: wasmtime.Caller, *arguments: int) -> int:
+        try:
+            memory = caller.get("memory")
+            if not isinstance(memory, wasmtime.Memory):
+                raise HostFault(Situation.NO_MEMORY_EXPORT, bindings, "the caller exports no memory named 'memory'")
+            size = memory.data_len(caller)
+            guest = GuestMemory(memoryview(memory.get_buffer_ptr(caller, size)).cast("B"), bindings)
+            unsigned = [argument & mask for argument, mask in zip(arguments, masks, strict=True)]
+            raw = iter(unsigned)
+            decoded = [guest.decode(param.type, raw) for param in params]
+            result_view = None
+            if result is not None and out_pointer is not None:
+                result_view = guest.span(unsigned[out_pointer], result.size, result.align)
+            value = method(*decoded)
+            if result_view is not None:
+                assert result is not None
+                struct.pack_into("<" + result.format, result_view, 0, value)
+            return success
+        except ErrnoError as error:
+            log.debug("%s failed: %s", name, error)
+            errno: enum.IntEnum = error.errno
+            return int(errno)
+        except Exception:
+            log.exception("%s failed unexpectedly; answering runtime_error", name)
+            return failure
+
+    return call
