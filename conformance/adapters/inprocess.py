@@ -1,0 +1,92 @@
+"""Hosts that run inside this Python process.
+
+The reference host, or any Python object that implements the generated ``Protocol``, linked
+into wasmtime-py by the suite.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+from conformance import __version__, models
+from conformance.adapters.base import Capabilities, RunOutcome
+from conformance.cache import cache_dir
+from conformance.host import GuestOptions, ReferenceHost, run_guest
+
+PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
+"""Makes a host for one guest instance from the revision's bindings and the model files that
+``load_by_name`` should know by name."""
+
+
+@cache
+def model_file(fixture: str) -> Path:
+    """The fixture model as an ONNX file in the cache, written once per process."""
+    path = cache_dir("models") / f"{fixture}.onnx"
+    data = models.model_bytes(fixture)
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    return path
+
+
+class InProcessAdapter:
+    """A Python host linked into wasmtime-py in this process.
+
+    There is no timeout: a host that hangs here hangs the run, so hosts that may hang or
+    crash belong in a subprocess (:mod:`conformance.adapters.subprocess`).
+    """
+
+    def __init__(self, name: str, factory: PythonHostFactory, capabilities: Capabilities, bindings: ModuleType):
+        self.name = name
+        self.factory = factory
+        self.capabilities = capabilities
+        self.bindings = bindings
+
+    def version(self) -> str:
+        """The suite's version for the reference host; the factory's module otherwise."""
+        return __version__ if self.name == "reference" else getattr(self.factory, "__module__", "?")
+
+    def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
+        """Run the guest once on a fresh host instance."""
+        files = {name: model_file(fixture) for name, fixture in graphs.items()}
+        started = time.perf_counter()
+        result = run_guest(
+            wasm, lambda bindings: self.factory(bindings, files), self.bindings, GuestOptions(stdin=stdin)
+        )
+        seconds = time.perf_counter() - started
+        if result.trap is not None:
+            return RunOutcome("trapped", result.stdout, result.stderr, message=result.trap, seconds=seconds)
+        return RunOutcome("exited", result.stdout, result.stderr, exit_code=result.exit_code, seconds=seconds)
+
+
+def reference_adapter(bindings: ModuleType, revision: str) -> InProcessAdapter:
+    """The reference host: every encoding it serves with ONNX models, cpu, every tensor type."""
+    return InProcessAdapter(
+        "reference",
+        lambda bindings, graphs: ReferenceHost(bindings, graphs_by_name=graphs),
+        Capabilities(
+            revision=revision,
+            encodings={"onnx": "onnx", "autodetect": "onnx"},
+            tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
+            load_by_name="load_by_name" in bindings.FUNCTIONS,
+        ),
+        bindings,
+    )
+
+
+def python_host_adapter(spec: str, bindings: ModuleType, revision: str) -> InProcessAdapter:
+    """A host named ``module:factory``: ``factory(bindings, graphs_by_name)`` returns the host object.
+
+    The factory may carry ``capabilities`` (a :class:`Capabilities`) as an attribute;
+    otherwise the reference host's are assumed.
+    """
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"expected a Python host as module:factory, got {spec!r}")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    capabilities = getattr(factory, "capabilities", None) or reference_adapter(bindings, revision).capabilities
+    return InProcessAdapter(spec, factory, capabilities, bindings)
