@@ -29,7 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 TensorType = Literal["f16", "f32", "f64", "u8", "i32", "i64"]
 """A tensor element type, named as in the WITX ``tensor-type`` enum."""
 
-Tag = Literal["elementwise", "multi_io", "dynamic", "scalar", "empty", "benchmark", "classifier"]
+Tag = Literal["elementwise", "multi_io", "dynamic", "scalar", "empty", "benchmark", "classifier", "runtime_failure"]
 """What a fixture is for; tests select fixtures by tag."""
 
 Dim = int | str
@@ -252,6 +252,10 @@ def _affine_fixture(name: str, shape: tuple[Dim, ...], tag: Tag, what: str) -> M
     )
 
 
+def _reshape(graph: _Graph) -> None:
+    graph.op("Reshape", ["x", "shape"], output="y")
+
+
 def _mlp(graph: _Graph) -> None:
     rng = np.random.default_rng(16)
     hidden = graph.op("Relu", [_dense(graph, rng, "features", 16, 32, gain=2.0)])
@@ -438,6 +442,15 @@ def _catalog() -> Mapping[str, ModelFixture]:
         _affine_fixture("dynamic", ("N", 3), "dynamic", "a dynamic-size"),
         _affine_fixture("scalar", (), "scalar", "a rank-0"),
         _affine_fixture("empty", (0, 3), "empty", "an empty"),
+        ModelFixture(
+            name="reshape",
+            description="y = reshape(x, shape), the shape given at run time: a shape that does not hold "
+            "x's elements makes inference fail after set_input succeeded.",
+            inputs=(TensorSpec("x", "f32", ("N",)), TensorSpec("shape", "i64", (2,))),
+            outputs=(TensorSpec("y", "f32", ("A", "B")),),
+            tags=frozenset({"runtime_failure"}),
+            add_nodes=_reshape,
+        ),
         ModelFixture(
             name="mlp",
             description="Tiny MLP for benchmarks: 16 -> Gemm 32 -> Relu -> Gemm 4.",

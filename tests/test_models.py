@@ -21,7 +21,7 @@ from conformance.models import FIXTURES, TENSOR_TYPES, ModelFixture, TensorSpec
 FIXTURE_NAMES = sorted(FIXTURES)
 CLASSIFIER_NAMES = sorted(name for name, f in FIXTURES.items() if "classifier" in f.tags)
 # Value given to every symbolic dimension when a dynamic model is run.
-SYMBOLS = {"N": 5}
+SYMBOLS = {"N": 6, "A": 2, "B": 3}
 
 
 @functools.cache
@@ -49,6 +49,8 @@ def random_array(spec: TensorSpec, rng: np.random.Generator) -> NDArray[Any]:
 
 
 def random_feeds(fixture: ModelFixture, seed: int = 0) -> dict[str, NDArray[Any]]:
+    if fixture.name == "reshape":  # its inputs must agree with each other
+        return {"x": np.arange(SYMBOLS["N"], dtype=np.float32), "shape": np.array([SYMBOLS["A"], SYMBOLS["B"]])}
     rng = np.random.default_rng(seed)
     return {spec.name: random_array(spec, rng) for spec in fixture.inputs}
 
@@ -136,6 +138,11 @@ def test_runs_with_declared_types_and_shapes(name: str) -> None:
     for spec, output in zip(fixture.outputs, outputs, strict=True):
         assert output.dtype == spec.numpy_dtype, spec.name
         assert output.shape == spec.concrete_shape(SYMBOLS), spec.name
+
+
+def test_reshape_fails_at_inference_on_a_shape_that_does_not_hold_the_data() -> None:
+    with pytest.raises(Exception, match="cannot be reshaped"):
+        run("reshape", {"x": np.ones(3, np.float32), "shape": np.array([5, 5])})
 
 
 def test_tensor_types_cover_the_witx_enum() -> None:

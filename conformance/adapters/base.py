@@ -28,6 +28,9 @@ class Capabilities:
     targets: tuple[str, ...] = ("cpu",)
     tensor_types: tuple[str, ...] = ("f16", "f32", "f64", "u8", "i32", "i64")
     load_by_name: bool = True
+    bit_exact: bool = False
+    """Whether outputs must equal native onnxruntime's bytes (the reference host) rather than
+    fall within the fixture's tolerance."""
 
 
 @dataclass(frozen=True, slots=True)

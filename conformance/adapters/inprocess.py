@@ -73,6 +73,7 @@ def reference_adapter(bindings: ModuleType, revision: str) -> InProcessAdapter:
             encodings={"onnx": "onnx", "autodetect": "onnx"},
             tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
             load_by_name="load_by_name" in bindings.FUNCTIONS,
+            bit_exact=True,
         ),
         bindings,
     )

@@ -20,6 +20,10 @@ from conformance.host.situations import Situation
 
 log = logging.getLogger(__name__)
 
+# Failures are reported through errnos and our own log; onnxruntime's console log would only
+# repeat them on stderr.
+onnxruntime.set_default_logger_severity(3)
+
 #: onnxruntime's names of the element types a WITX tensor_type can name, by WITX case name.
 _ONNX_ELEMENT_TYPES = {
     "tensor(float16)": "f16",

@@ -1,0 +1,425 @@
+"""The spec model: typed operations on a host, and what the spec says each one does.
+
+A scenario is a list of operations; handles are never values but references to the
+operation that made them (:class:`Made`), or forged numbers (:class:`Forged`). The model
+walks the operations in order, keeping the state the spec defines (graphs, contexts, inputs
+set, computed or not), and predicts for each the clauses that decide its outcome: the one
+``.valid`` clause (and any the scenario says the call demonstrates) when it must succeed,
+or every clause it violates when it must fail. It shares nothing with the reference host.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from conformance import models, oracle
+from conformance.adapters.base import Capabilities
+from conformance.adapters.packaging import builders
+from conformance.catalog import Catalog
+
+# -- operations -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """The handle that operation number ``op`` wrote to its result."""
+
+    op: int
+
+
+@dataclass(frozen=True, slots=True)
+class Forged:
+    """A handle value no call returned."""
+
+    value: int
+
+
+HandleArgument = Made | Forged
+
+LoadFault = Literal[
+    "builder-array-past-end",
+    "builder-array-wraps",
+    "builder-past-end",
+    "builder-wraps",
+    "out-pointer-past-end",
+    "out-pointer-misaligned",
+]
+NameFault = Literal["name-past-end"]
+InitFault = Literal["out-pointer-past-end"]
+TensorFault = Literal[
+    "record-past-end",
+    "record-misaligned",
+    "dimensions-past-end",
+    "dimensions-wrap",
+    "data-past-end",
+    "data-wraps",
+]
+OutputFault = Literal["buffer-past-end", "buffer-size-wraps", "out-pointer-past-end"]
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """``load`` of a fixture model, packaged as the host takes it for ``encoding``.
+
+    ``encoding`` and ``target`` are case names or raw values; ``None`` encoding means the
+    host's own encoding for ONNX fixtures. ``builders`` replaces the packaged buffers.
+    """
+
+    fixture: str = "add_f32"
+    encoding: str | int | None = None
+    target: str | int = "cpu"
+    builders: tuple[bytes, ...] | None = None
+    fault: LoadFault | None = None
+    demonstrates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadByName:
+    """``load_by_name`` of raw name bytes."""
+
+    name: bytes
+    fault: NameFault | None = None
+    demonstrates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InitExecutionContext:
+    """``init_execution_context`` of a graph."""
+
+    graph: HandleArgument
+    fault: InitFault | None = None
+    demonstrates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SetInput:
+    """``set_input`` of a tensor: dimensions, raw type value, data bytes and the record's padding."""
+
+    context: HandleArgument
+    index: int
+    dimensions: tuple[int, ...]
+    tensor_type: int
+    data: bytes
+    padding: bytes = b"\0\0\0"
+    fault: TensorFault | None = None
+    demonstrates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Compute:
+    """``compute`` on a context."""
+
+    context: HandleArgument
+    demonstrates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GetOutput:
+    """``get_output`` into a buffer of ``max_size`` bytes."""
+
+    context: HandleArgument
+    index: int
+    max_size: int
+    fault: OutputFault | None = None
+    demonstrates: tuple[str, ...] = ()
+
+
+Operation = Load | LoadByName | InitExecutionContext | SetInput | Compute | GetOutput
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Operations run in one guest instance, and the graphs the host preloads by name."""
+
+    operations: tuple[Operation, ...]
+    graphs: Mapping[str, str] = field(default_factory=dict)
+
+
+# -- predictions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the spec says an operation does.
+
+    ``success``: whether it must succeed. ``clauses``: the clauses that decide it (the valid
+    ones on success, every violated one on failure). ``output``: on a successful get_output,
+    the bytes native onnxruntime gives, with the fixture and tensor type for the tolerance.
+    """
+
+    success: bool
+    clauses: tuple[str, ...]
+    output: npt.NDArray[Any] | None = None
+    fixture: str = ""
+    tensor_type: str = ""
+
+
+class NotAskable(Exception):
+    """The operation asks for something outside the host's capabilities or the revision."""
+
+
+@dataclass(slots=True)
+class _Context:
+    fixture: str
+    inputs: dict[int, npt.NDArray[Any]] = field(default_factory=dict)
+    outputs: list[npt.NDArray[Any]] | None = None
+
+
+#: The clause each hostile memory layout violates, by call and fault.
+_FAULT_CLAUSES = {
+    ("load", "builder-array-past-end"): "load.builder-array-out-of-bounds",
+    ("load", "builder-array-wraps"): "load.builder-array-out-of-bounds",
+    ("load", "builder-past-end"): "load.builder-out-of-bounds",
+    ("load", "builder-wraps"): "load.builder-out-of-bounds",
+    ("load", "out-pointer-past-end"): "load.out-pointer-out-of-bounds",
+    ("load", "out-pointer-misaligned"): "load.out-pointer-misaligned",
+    ("load_by_name", "name-past-end"): "load_by_name.name-out-of-bounds",
+    ("init_execution_context", "out-pointer-past-end"): "init_execution_context.out-pointer-out-of-bounds",
+    ("set_input", "record-past-end"): "set_input.record-out-of-bounds",
+    ("set_input", "record-misaligned"): "set_input.record-misaligned",
+    ("set_input", "dimensions-past-end"): "set_input.dimensions-out-of-bounds",
+    ("set_input", "dimensions-wrap"): "set_input.dimensions-out-of-bounds",
+    ("set_input", "data-past-end"): "set_input.data-out-of-bounds",
+    ("set_input", "data-wraps"): "set_input.data-out-of-bounds",
+    ("get_output", "buffer-past-end"): "get_output.buffer-out-of-bounds",
+    ("get_output", "buffer-size-wraps"): "get_output.buffer-out-of-bounds",
+    ("get_output", "out-pointer-past-end"): "get_output.out-pointer-out-of-bounds",
+}
+
+_ELEMENT_SIZES = {"f16": 2, "f32": 4, "f64": 8, "u8": 1, "i32": 4, "i64": 8}
+
+
+def call_name(operation: Operation) -> str:
+    """The wasi-nn function an operation calls."""
+    return {
+        Load: "load",
+        LoadByName: "load_by_name",
+        InitExecutionContext: "init_execution_context",
+        SetInput: "set_input",
+        Compute: "compute",
+        GetOutput: "get_output",
+    }[type(operation)]
+
+
+class SpecModel:
+    """Predicts operations one after another, for one revision and one host's capabilities."""
+
+    def __init__(
+        self,
+        bindings: ModuleType,
+        capabilities: Capabilities,
+        catalog: Catalog,
+        preloaded: Mapping[str, str] | None = None,
+    ) -> None:
+        self.bindings = bindings
+        self.capabilities = capabilities
+        self.catalog = catalog
+        self.revision = capabilities.revision
+        self.preloaded = dict(preloaded or {})
+        self.graphs: dict[int, str] = {}
+        self.contexts: dict[int, _Context] = {}
+
+    def _clause(self, *candidates: str) -> str:
+        """The first of ``candidates`` the revision's catalog has (revision-specific variants)."""
+        for candidate in candidates:
+            if candidate in self.catalog.clauses:
+                return candidate
+        raise NotAskable(f"the {self.revision} revision has no clause {candidates[0]}")
+
+    def _case(self, enum_name: str, value: str | int) -> enum.IntEnum | int:
+        """A case of a generated enum by name, or a raw value (returned as the case when valid)."""
+        cases: type[enum.IntEnum] = getattr(self.bindings, enum_name)
+        if isinstance(value, str):
+            if value.upper() not in cases.__members__:
+                raise NotAskable(f"the {self.revision} revision has no {enum_name} {value}")
+            return cases[value.upper()]
+        return cases(value) if value in cases._value2member_map_ else value
+
+    def encoding_of(self, operation: Load) -> enum.IntEnum | int:
+        """The encoding a load passes: the given one, or the host's encoding for ONNX fixtures."""
+        if operation.encoding is None:
+            return self._case("GraphEncoding", next(iter(self.capabilities.encodings)))
+        return self._case("GraphEncoding", operation.encoding)
+
+    def target_of(self, operation: Load) -> enum.IntEnum | int:
+        """The target a load passes."""
+        return self._case("ExecutionTarget", operation.target)
+
+    def predict(self, position: int, operation: Operation) -> Prediction:
+        """Predict operation number ``position`` and advance the state as the spec says."""
+        call = call_name(operation)
+        fault = getattr(operation, "fault", None)
+        violated = [_FAULT_CLAUSES[(call, fault)]] if fault else []
+        if isinstance(operation, Load):
+            prediction = self._load(position, operation, violated)
+        elif isinstance(operation, LoadByName):
+            prediction = self._load_by_name(position, operation, violated)
+        elif isinstance(operation, InitExecutionContext):
+            prediction = self._init(position, operation, violated)
+        elif isinstance(operation, SetInput):
+            prediction = self._set_input(operation, violated)
+        elif isinstance(operation, Compute):
+            prediction = self._compute(operation)
+        else:
+            prediction = self._get_output(operation, violated)
+        for clause in prediction.clauses:
+            if clause not in self.catalog.clauses:
+                raise NotAskable(f"clause {clause} does not apply to the {self.revision} revision")
+        return prediction
+
+    def _success(self, valid: str, operation: Operation, **extra: Any) -> Prediction:
+        return Prediction(True, (valid, *operation.demonstrates), **extra)
+
+    def _load(self, position: int, operation: Load, violated: list[str]) -> Prediction:
+        encoding = self.encoding_of(operation)
+        target = self.target_of(operation)
+        if not isinstance(encoding, enum.IntEnum):
+            violated.append("load.encoding-unknown")
+        if not isinstance(target, enum.IntEnum):
+            violated.append("load.target-unknown")
+        if violated:
+            return Prediction(False, tuple(violated))
+        assert isinstance(encoding, enum.IntEnum) and isinstance(target, enum.IntEnum)
+        encoding_name = encoding.name.lower()
+        packaging = self.capabilities.encodings.get(encoding_name)
+        if packaging is None:
+            return Prediction(False, (self._clause("load.encoding-not-served", "load.encoding-not-served-2022"),))
+        if target.name.lower() not in self.capabilities.targets:
+            return Prediction(False, (self._clause("load.target-unavailable"),))
+        if operation.builders is not None:
+            expected_count = len(builders(operation.fixture, packaging))
+            if len(operation.builders) != expected_count:
+                return Prediction(False, ("load.builder-count",))
+            if encoding_name == "autodetect":
+                return Prediction(False, ("load.autodetect-unrecognised",))
+            return Prediction(False, ("load.model-malformed",))
+        self._need_types(operation.fixture)
+        self.graphs[position] = operation.fixture
+        return self._success("load.autodetect" if encoding_name == "autodetect" else "load.valid", operation)
+
+    def _need_types(self, fixture: str) -> None:
+        missing = models.FIXTURES[fixture].tensor_types - set(self.capabilities.tensor_types)
+        if missing:
+            raise NotAskable(f"the host does not take tensor types {sorted(missing)} of {fixture}")
+
+    def _load_by_name(self, position: int, operation: LoadByName, violated: list[str]) -> Prediction:
+        if not self.capabilities.load_by_name:
+            raise NotAskable("the host declares no load_by_name")
+        if violated:
+            return Prediction(False, tuple(violated))
+        try:
+            name = operation.name.decode("utf-8")
+        except UnicodeDecodeError:
+            return Prediction(False, ("load_by_name.name-not-utf8",))
+        fixture = self.preloaded.get(name)
+        if fixture is None:
+            return Prediction(False, ("load_by_name.unknown-name",))
+        self.graphs[position] = fixture
+        return self._success("load_by_name.valid", operation)
+
+    def _graph(self, handle: HandleArgument) -> str | None:
+        return self.graphs.get(handle.op) if isinstance(handle, Made) else None
+
+    def _context(self, handle: HandleArgument) -> _Context | None:
+        return self.contexts.get(handle.op) if isinstance(handle, Made) else None
+
+    def _init(self, position: int, operation: InitExecutionContext, violated: list[str]) -> Prediction:
+        fixture = self._graph(operation.graph)
+        if fixture is None:
+            violated.append("init_execution_context.graph-unknown")
+        if violated:
+            return Prediction(False, tuple(violated))
+        assert fixture is not None
+        self.contexts[position] = _Context(fixture)
+        return self._success("init_execution_context.valid", operation)
+
+    def _set_input(self, operation: SetInput, violated: list[str]) -> Prediction:
+        context = self._context(operation.context)
+        if context is None:
+            violated.append("set_input.context-unknown")
+        tensor_types: type[enum.IntEnum] = self.bindings.TensorType
+        known_type = operation.tensor_type in tensor_types._value2member_map_
+        if not known_type:
+            violated.append("set_input.tensor-type-unknown")
+        if violated or context is None:
+            return Prediction(False, tuple(violated))
+        inputs = models.FIXTURES[context.fixture].inputs
+        if operation.index >= len(inputs):
+            return Prediction(False, ("set_input.index-out-of-range",))
+        spec = inputs[operation.index]
+        given = tensor_types(operation.tensor_type).name.lower()
+        if given != spec.tensor_type:
+            violated.append("set_input.tensor-type-mismatch")
+        if not _shape_matches(spec.shape, operation.dimensions):
+            violated.append("set_input.shape-mismatch")
+        if math.prod(operation.dimensions) * _ELEMENT_SIZES[given] != len(operation.data):
+            violated.append("set_input.data-length-mismatch")
+        if violated:
+            return Prediction(False, tuple(violated))
+        shape = () if not spec.shape else operation.dimensions
+        context.inputs[operation.index] = np.frombuffer(operation.data, spec.numpy_dtype).reshape(shape)
+        clauses = ["set_input.valid"]
+        if operation.padding != b"\0\0\0":
+            clauses.append("set_input.padding-ignored")
+        if not spec.shape:
+            clauses.append("set_input.scalar")
+        elif 0 in operation.dimensions:
+            clauses.append("set_input.empty")
+        if any(isinstance(dimension, str) for dimension in spec.shape):
+            clauses.append("set_input.dynamic-dimension")
+        return Prediction(True, (*clauses, *operation.demonstrates))
+
+    def _compute(self, operation: Compute) -> Prediction:
+        context = self._context(operation.context)
+        if context is None:
+            return Prediction(False, ("compute.context-unknown",))
+        count = len(models.FIXTURES[context.fixture].inputs)
+        if len(context.inputs) < count:
+            return Prediction(False, ("compute.inputs-missing",))
+        try:
+            context.outputs = oracle.native_outputs(context.fixture, [context.inputs[index] for index in range(count)])
+        except Exception:  # onnxruntime's own error classes: the inference itself fails
+            context.outputs = None
+            return Prediction(False, ("compute.inference-fails",))
+        return self._success("compute.valid", operation)
+
+    def _get_output(self, operation: GetOutput, violated: list[str]) -> Prediction:
+        context = self._context(operation.context)
+        if context is None:
+            violated.append("get_output.context-unknown")
+        if violated or context is None:
+            return Prediction(False, tuple(violated))
+        outputs = models.FIXTURES[context.fixture].outputs
+        if operation.index >= len(outputs):
+            return Prediction(False, ("get_output.index-out-of-range",))
+        if context.outputs is None:
+            return Prediction(False, ("get_output.before-compute",))
+        output = np.ascontiguousarray(context.outputs[operation.index])
+        if output.nbytes > operation.max_size:
+            return Prediction(False, (self._clause("get_output.buffer-too-small", "get_output.buffer-too-small-2022"),))
+        clauses = ["get_output.valid", "get_output.values"]
+        if operation.max_size > output.nbytes:
+            clauses.append("get_output.larger-buffer")
+        return Prediction(
+            True,
+            (*clauses, *operation.demonstrates),
+            output=output,
+            fixture=context.fixture,
+            tensor_type=outputs[operation.index].tensor_type,
+        )
+
+
+def _shape_matches(declared: Sequence[int | str], given: Sequence[int]) -> bool:
+    if not declared:
+        return tuple(given) in ((), (1,))
+    return len(declared) == len(given) and all(
+        isinstance(size, str) or size == dimension for size, dimension in zip(declared, given, strict=True)
+    )

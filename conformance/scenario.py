@@ -1,0 +1,379 @@
+"""Run a scenario on a host and judge every call against the spec model's prediction.
+
+A scenario becomes one driver script (so a subprocess host starts once per scenario); each
+operation's result slot and buffer are guarded with canaries and read back right after the
+call, and the driver's untouchable low memory is read at the end. The transcript says what
+each call returned, where a trap or crash struck, and what memory held.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+
+from conformance import oracle
+from conformance.adapters.base import HostAdapter, RunOutcome
+from conformance.adapters.packaging import builders as packaged
+from conformance.catalog import CallOutcome, Catalog, Facts, Judgement, judge, load_catalog
+from conformance.guest.driver import driver_wasm, parse_transcript
+from conformance.guest.encoder import CANARY, Region, ScriptEncoder, ScriptResult
+from conformance.model import (
+    Compute,
+    Forged,
+    GetOutput,
+    HandleArgument,
+    InitExecutionContext,
+    Load,
+    LoadByName,
+    Made,
+    Operation,
+    Prediction,
+    Scenario,
+    SetInput,
+    SpecModel,
+    call_name,
+)
+
+#: The driver never touches memory below this address; a host that writes there wrote
+#: through a null or garbage pointer.
+LOW_MEMORY = 0x100
+
+#: Seconds one scenario may take before the host counts as hung.
+SCENARIO_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One operation as it ran: the prediction, what happened, and each clause judged on it."""
+
+    position: int
+    operation: Operation
+    prediction: Prediction
+    outcome: CallOutcome
+    judgements: tuple[Judgement, ...]
+    skipped: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioRun:
+    """A scenario after it ran on a host: every call, the run's end, and how to replay it."""
+
+    scenario: Scenario
+    calls: tuple[CallRecord, ...]
+    run: RunOutcome
+    script: bytes
+    wasm: bytes
+    steps: tuple[str, ...]
+    low_memory_intact: bool = True
+
+    @property
+    def judgements(self) -> list[Judgement]:
+        """Every clause judgement of the run, in call order."""
+        return [judgement for call in self.calls for judgement in call.judgements]
+
+    def transcript_lines(self) -> list[str]:
+        """One line per call: what it was, what it did, and what the model expected."""
+        lines = []
+        for call in self.calls:
+            expected = "success" if call.prediction.success else "failure: " + ", ".join(call.prediction.clauses)
+            lines.append(f"#{call.position} {describe(call.operation)} -> {call.outcome} (expected {expected})")
+        return lines
+
+
+@dataclass
+class _Compiled:
+    encoder: ScriptEncoder
+    call_numbers: dict[int, int] = field(default_factory=dict)
+    regions: dict[int, list[Region]] = field(default_factory=dict)
+    low_memory_read: int | None = None
+
+
+@cache
+def _catalog(revision: str) -> Catalog:
+    return load_catalog(revision)
+
+
+def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list[Prediction]:
+    """The model's prediction of every operation; :class:`~conformance.model.NotAskable` if one cannot be asked."""
+    model = SpecModel(bindings, host.capabilities, _catalog(host.capabilities.revision), scenario.graphs)
+    return [model.predict(position, operation) for position, operation in enumerate(scenario.operations)]
+
+
+def run_scenario(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> ScenarioRun:
+    """Predict, compile, run once on ``host``, and judge every call."""
+    predictions = predict(scenario, bindings, host)
+    compiled = _compile(scenario, bindings, host)
+    wasm = driver_wasm(compiled.encoder.imports)
+    script = compiled.encoder.script.to_bytes()
+    run = host.run(wasm, script, scenario.graphs, SCENARIO_TIMEOUT)
+    transcript = parse_transcript(run.stdout) if run.stdout else None
+    result = ScriptResult(transcript) if transcript is not None else None
+    catalog = _catalog(host.capabilities.revision)
+    calls = _judge_calls(scenario, predictions, compiled, run, result, bindings, catalog, host.capabilities.bit_exact)
+    low_intact = True
+    if result is not None and compiled.low_memory_read is not None and compiled.low_memory_read < len(result.transcript.reads):
+        low_intact = result.transcript.reads[compiled.low_memory_read] == bytes(LOW_MEMORY)
+    if not low_intact:
+        calls = [_with_stray_write(call, "the host wrote into low memory (address < 0x100) it was never given") for call in calls]
+    return ScenarioRun(scenario, tuple(calls), run, script, wasm, tuple(compiled.encoder.script.describe()), low_intact)
+
+
+def _with_stray_write(call: CallRecord, message: str) -> CallRecord:
+    judgements = tuple(
+        judge(j.clause, j.outcome, Facts(message, j.facts.problems, j.facts.max_error, j.facts.tolerance))
+        for j in call.judgements
+    )
+    return CallRecord(call.position, call.operation, call.prediction, call.outcome, judgements, call.skipped)
+
+
+# -- compiling ------------------------------------------------------------------------------
+
+
+def _handle(argument: HandleArgument, compiled: _Compiled) -> int | object:
+    if isinstance(argument, Forged):
+        return argument.value
+    # The slot of the operation that made it; if that operation was never compiled to a call
+    # with a result, this reads the slot's canary fill, which is a forged handle too.
+    return compiled.regions[argument.op][0].deref()
+
+
+def _compile(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> _Compiled:
+    encoder = ScriptEncoder(bindings)
+    compiled = _Compiled(encoder)
+    model = SpecModel(bindings, host.capabilities, _catalog(host.capabilities.revision), scenario.graphs)
+    for position, operation in enumerate(scenario.operations):
+        number, regions = _compile_operation(operation, encoder, compiled, model, host)
+        compiled.call_numbers[position] = number
+        compiled.regions[position] = [encoder.read_back(region) for region in regions]
+    encoder.script.read(0, LOW_MEMORY)
+    compiled.low_memory_read = encoder.reads
+    encoder.reads += 1
+    return compiled
+
+
+def _compile_operation(
+    operation: Operation, encoder: ScriptEncoder, compiled: _Compiled, model: SpecModel, host: HostAdapter
+) -> tuple[int, list[Region]]:
+    if isinstance(operation, Load):
+        encoding = model.encoding_of(operation)
+        target = model.target_of(operation)
+        buffers = operation.builders
+        if buffers is None:
+            packaging = host.capabilities.encodings.get(getattr(encoding, "name", "").lower(), "onnx")
+            buffers = tuple(packaged(operation.fixture, packaging))
+        array = encoder.builders(buffers)
+        slot = encoder.result_slot(encoder.functions["load"])
+        pointer, count, out = array.pointer, array.length, slot.address
+        if operation.fault == "builder-array-past-end":
+            pointer = encoder.memory_size - 4
+        elif operation.fault == "builder-array-wraps":
+            count = 0x20000000 + count
+        elif operation.fault in ("builder-past-end", "builder-wraps"):
+            entry_format = "<" + encoder.info("graph_builder_array").element.format  # type: ignore[union-attr]
+            start, length = (encoder.memory_size - 2, 4) if operation.fault == "builder-past-end" else (0xFFFFFFF0, 0x20)
+            pointer = encoder.place(struct.pack(entry_format, start, length), 4)
+            count = 1
+        elif operation.fault == "out-pointer-past-end":
+            out = encoder.memory_size - 2
+        elif operation.fault == "out-pointer-misaligned":
+            out = slot.address + 1
+        number = encoder.call("load", pointer, count, int(encoding), int(target), out)
+        return number, [slot]
+    if isinstance(operation, LoadByName):
+        name_pointer = encoder.place(operation.name, 1) if operation.name else encoder.next_free
+        if operation.fault == "name-past-end":
+            name_pointer = encoder.memory_size - 1
+        slot = encoder.result_slot(encoder.functions["load_by_name"])
+        return encoder.call("load_by_name", name_pointer, len(operation.name) or 0, slot.address), [slot]
+    if isinstance(operation, InitExecutionContext):
+        slot = encoder.result_slot(encoder.functions["init_execution_context"])
+        out = encoder.memory_size - 2 if operation.fault == "out-pointer-past-end" else slot.address
+        return encoder.call("init_execution_context", _handle(operation.graph, compiled), out), [slot]  # type: ignore[arg-type]
+    if isinstance(operation, SetInput):
+        return _compile_set_input(operation, encoder, compiled), []
+    if isinstance(operation, Compute):
+        return encoder.call("compute", _handle(operation.context, compiled)), []  # type: ignore[arg-type]
+    assert isinstance(operation, GetOutput)
+    buffer = encoder.region(operation.max_size if operation.fault is None else 16)
+    written = encoder.result_slot(encoder.functions["get_output"])
+    address, size, out = buffer.address, operation.max_size, written.address
+    if operation.fault == "buffer-past-end":
+        address = encoder.memory_size - 8
+        size = max(size, 64)
+    elif operation.fault == "buffer-size-wraps":
+        size = 0xFFFFFFFF
+    elif operation.fault == "out-pointer-past-end":
+        out = encoder.memory_size - 2
+    context = _handle(operation.context, compiled)
+    number = encoder.call("get_output", context, operation.index, address, size, out)  # type: ignore[arg-type]
+    return number, [buffer, written]
+
+
+def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _Compiled) -> int:
+    bindings = encoder.bindings
+    dimension_format = encoder.info("tensor_dimensions").element.format  # type: ignore[union-attr]
+    dims_pointer = encoder.place(struct.pack(f"<{len(operation.dimensions)}{dimension_format}", *operation.dimensions), 4)
+    dims_length = len(operation.dimensions)
+    data_pointer = encoder.place(operation.data, 8)
+    data_length = len(operation.data)
+    end = encoder.memory_size
+    if operation.fault == "dimensions-past-end":
+        dims_pointer = end - 4
+        dims_length = max(dims_length, 2)
+    elif operation.fault == "dimensions-wrap":
+        dims_length = 0x40000000 + dims_length
+    elif operation.fault == "data-past-end":
+        data_pointer = end - max(data_length, 8) // 2
+        data_length = max(data_length, 8)
+    elif operation.fault == "data-wraps":
+        data_pointer = 0xFFFFFFF0
+        data_length = max(data_length, 0x20)
+    record = bindings.Tensor(
+        bindings.GuestList(dims_pointer, dims_length), operation.tensor_type, bindings.GuestList(data_pointer, data_length)
+    )
+    packed = bytearray(record.pack())
+    type_offset = bindings.Tensor.OFFSETS["type"]
+    type_size = bindings.TYPES["tensor_type"].size
+    padding_start = type_offset + type_size
+    packed[padding_start : padding_start + len(operation.padding)] = operation.padding
+    if operation.fault == "record-past-end":
+        record_pointer = end - len(packed) // 2
+    elif operation.fault == "record-misaligned":
+        record_pointer = encoder.alloc(len(packed) + 2, 8) + 2
+        encoder.script.write(record_pointer, bytes(packed))
+    else:
+        record_pointer = encoder.place(bytes(packed), bindings.Tensor.ALIGN)
+    return encoder.call("set_input", _handle(operation.context, compiled), operation.index, record_pointer)  # type: ignore[arg-type]
+
+
+# -- judging --------------------------------------------------------------------------------
+
+
+def _judge_calls(
+    scenario: Scenario,
+    predictions: Sequence[Prediction],
+    compiled: _Compiled,
+    run: RunOutcome,
+    result: ScriptResult | None,
+    bindings: ModuleType,
+    catalog: Catalog,
+    bit_exact: bool,
+) -> list[CallRecord]:
+    errnos: type[enum.IntEnum] = bindings.NnErrno
+    records: list[CallRecord] = []
+    # Operations whose host result differs from the model's: later calls that use what they
+    # made are not judged, since the model's state no longer describes the host's.
+    diverged: dict[int, int] = {}
+    stopped: CallOutcome | None = None
+    for position, (operation, prediction) in enumerate(zip(scenario.operations, predictions, strict=True)):
+        number = compiled.call_numbers[position]
+        outcome = _outcome(number, run, result, errnos, stopped)
+        if outcome.kind != "returned":
+            stopped = stopped or CallOutcome("not_reached", message=f"call #{position} {outcome}")
+        depends = _dependency(operation, diverged)
+        if depends is not None and outcome.kind == "returned":
+            diverged[position] = depends
+            records.append(CallRecord(position, operation, prediction, outcome, (), f"uses what call #{depends} made, which went otherwise"))
+            continue
+        facts = _facts(prediction, outcome, compiled.regions[position], result, bit_exact)
+        clauses = [catalog[clause_id] for clause_id in prediction.clauses]
+        if not prediction.success and outcome.kind == "returned" and outcome.errno != 0:
+            # Several violations: the errno of any one of them is the right answer; judge that one.
+            matching = [clause for clause in clauses if outcome.matches(clause.expect)]
+            clauses = matching[:1] or clauses
+        judgements = tuple(judge(clause, outcome, facts) for clause in clauses)
+        if outcome.kind == "returned" and (outcome.errno == 0) != prediction.success:
+            diverged[position] = position
+        records.append(CallRecord(position, operation, prediction, outcome, judgements))
+    return records
+
+
+def _dependency(operation: Operation, diverged: dict[int, int]) -> int | None:
+    for name in ("graph", "context"):
+        argument = getattr(operation, name, None)
+        if isinstance(argument, Made) and argument.op in diverged:
+            return argument.op
+    return None
+
+
+def _outcome(
+    number: int, run: RunOutcome, result: ScriptResult | None, errnos: type[enum.IntEnum], stopped: CallOutcome | None
+) -> CallOutcome:
+    if stopped is not None:
+        return stopped
+    if result is not None and result.reached(number):
+        errno = result.errno(number)
+        if errno is not None:
+            name = errnos(errno).name.lower() if errno in errnos._value2member_map_ else None
+            return CallOutcome("returned", errno, name)
+        # Announced, never returned: the run ended inside this call.
+        kind = run.kind if run.kind != "exited" else "crashed"
+        return CallOutcome("trapped" if kind == "trapped" else kind, message=_last_words(run))
+    if run.kind == "exited" and result is not None and result.transcript.complete:
+        return CallOutcome("not_reached", message="the driver stopped before it")
+    return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=_last_words(run))
+
+
+def _last_words(run: RunOutcome) -> str:
+    text = (run.message or run.stderr.decode("utf-8", "replace")).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    summary = " / ".join(lines[-3:]) if lines else ""
+    if run.signal is not None:
+        summary = f"signal {run.signal}" + (f": {summary}" if summary else "")
+    elif run.kind == "exited" and run.exit_code is not None:
+        summary = f"exit code {run.exit_code}" + (f": {summary}" if summary else "")
+    return summary[:500]
+
+
+def _facts(
+    prediction: Prediction, outcome: CallOutcome, regions: list[Region], result: ScriptResult | None, bit_exact: bool
+) -> Facts:
+    if result is None or outcome.kind != "returned":
+        return Facts()
+    contents = [result.region(region) for region in regions if region.read is not None and region.read < len(result.transcript.reads)]
+    stray = ""
+    for region in contents:
+        if not region.canaries_intact:
+            stray = "the host wrote outside the region the call may write (a canary changed)"
+    problems: list[str] = []
+    if outcome.errno != 0:
+        if any(not region.untouched() for region in contents):
+            problems.append("the call failed yet wrote into its result or buffer")
+        return Facts(stray, problems)
+    if prediction.output is None or len(contents) < 2:
+        return Facts(stray, problems)
+    buffer, written = contents
+    expected = prediction.output
+    if written.u32 != expected.nbytes:
+        problems.append(f"bytes_written is {written.u32}, the output has {expected.nbytes} bytes")
+    if not buffer.untouched(expected.nbytes):
+        problems.append("the host wrote past the output's bytes in the buffer")
+    limit = oracle.EXACT if bit_exact else oracle.tolerance(prediction.fixture, prediction.tensor_type)
+    comparison = oracle.compare(expected, buffer.inside[: expected.nbytes], limit)
+    if not comparison.equal:
+        problems.append(f"output differs from native onnxruntime ({limit}): {comparison.detail}")
+    return Facts(stray, problems, comparison.max_error, str(limit))
+
+
+def describe(operation: Operation) -> str:
+    """A short readable form of an operation, for transcripts and reports."""
+    fields = []
+    for name in operation.__dataclass_fields__:
+        value = getattr(operation, name)
+        if name == "demonstrates" or value is None or value == () or (name == "padding" and value == b"\0\0\0"):
+            continue
+        if isinstance(value, bytes | tuple) and name in ("data", "builders"):
+            value = f"<{len(value)} {'bytes' if isinstance(value, bytes) else 'buffers'}>"
+        elif isinstance(value, Made):
+            value = f"#{value.op}"
+        elif isinstance(value, Forged):
+            value = f"forged {value.value:#x}"
+        fields.append(f"{name}={value}")
+    return f"{call_name(operation)}({', '.join(fields)})"
+
+
+__all__ = ["CANARY", "CallRecord", "ScenarioRun", "describe", "predict", "run_scenario"]
