@@ -1,4 +1,4 @@
-"""Sessions: `nox -s tests`, `nox -s lint`, `nox -s generate` (see README.md)."""
+"""Sessions: `nox -s tests`, `nox -s lint`, `nox -s generate`, `nox -s bench` (see README.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("mypy")
     session.run("wasi-nn-conformance", "generate", "--check")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """The reference host's overhead over native onnxruntime; writes reports/bench/."""
+    install(session)
+    session.run("python", "-m", "conformance.bench", "--out", "reports/bench", *session.posargs)
 
 
 @nox.session
