@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["tests", "lint"]
+nox.options.sessions = ["conformance", "tests", "lint"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -16,6 +18,18 @@ def install(session: nox.Session, *groups: str) -> None:
     """Install the project (editable) and the dependency groups named."""
     requirements = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
     session.install("-e", ".", *requirements)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Run the conformance suite against a host (the reference host by default).
+
+    Arguments after -- go to pytest: --wasi-nn-host NAME|module:factory,
+    --wasi-nn-host-command 'CMD {wasm}', --wasi-nn-revision REV, --wasi-nn-report DIR, -k ...
+    """
+    install(session)
+    profile = "ci" if os.environ.get("CI") else "conformance"
+    session.run("pytest", "--pyargs", "conformance.tests", f"--hypothesis-profile={profile}", *session.posargs)
 
 
 @nox.session

@@ -85,7 +85,9 @@ def load_catalog(revision: str) -> Catalog:
             statement=entry["statement"],
             rationale=entry["rationale"],
             # A valid call that fails is not unsafe; it is a function failure.
-            function_accepts=tuple(entry.get("function_accepts", ["success"] if success else defaults["function_accepts"])),
+            function_accepts=tuple(
+                entry.get("function_accepts", ["success"] if success else defaults["function_accepts"])
+            ),
             safety_accepts=tuple(
                 entry.get("safety_accepts", ["success", "error", "trap"] if success else defaults["safety_accepts"])
             ),
@@ -160,7 +162,9 @@ class Judgement:
 
     def failures(self) -> list[str]:
         """A line per failed level."""
-        return [f"{level.name.lower()}: {verdict.reason}" for level, verdict in self.verdicts.items() if not verdict.passed]
+        return [
+            f"{level.name.lower()}: {verdict.reason}" for level, verdict in self.verdicts.items() if not verdict.passed
+        ]
 
 
 def judge(clause: Clause, outcome: CallOutcome, facts: Facts) -> Judgement:

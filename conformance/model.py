@@ -287,7 +287,8 @@ class SpecModel:
             violated.append("load.target-unknown")
         if violated:
             return Prediction(False, tuple(violated))
-        assert isinstance(encoding, enum.IntEnum) and isinstance(target, enum.IntEnum)
+        assert isinstance(encoding, enum.IntEnum)
+        assert isinstance(target, enum.IntEnum)
         encoding_name = encoding.name.lower()
         packaging = self.capabilities.encodings.get(encoding_name)
         if packaging is None:

@@ -115,10 +115,17 @@ def run_scenario(scenario: Scenario, bindings: ModuleType, host: HostAdapter) ->
     catalog = _catalog(host.capabilities.revision)
     calls = _judge_calls(scenario, predictions, compiled, run, result, bindings, catalog, host.capabilities.bit_exact)
     low_intact = True
-    if result is not None and compiled.low_memory_read is not None and compiled.low_memory_read < len(result.transcript.reads):
+    if (
+        result is not None
+        and compiled.low_memory_read is not None
+        and compiled.low_memory_read < len(result.transcript.reads)
+    ):
         low_intact = result.transcript.reads[compiled.low_memory_read] == bytes(LOW_MEMORY)
     if not low_intact:
-        calls = [_with_stray_write(call, "the host wrote into low memory (address < 0x100) it was never given") for call in calls]
+        calls = [
+            _with_stray_write(call, "the host wrote into low memory (address < 0x100) it was never given")
+            for call in calls
+        ]
     return ScenarioRun(scenario, tuple(calls), run, script, wasm, tuple(compiled.encoder.script.describe()), low_intact)
 
 
@@ -174,7 +181,9 @@ def _compile_operation(
             count = 0x20000000 + count
         elif operation.fault in ("builder-past-end", "builder-wraps"):
             entry_format = "<" + encoder.info("graph_builder_array").element.format  # type: ignore[union-attr]
-            start, length = (encoder.memory_size - 2, 4) if operation.fault == "builder-past-end" else (0xFFFFFFF0, 0x20)
+            start, length = (
+                (encoder.memory_size - 2, 4) if operation.fault == "builder-past-end" else (0xFFFFFFF0, 0x20)
+            )
             pointer = encoder.place(struct.pack(entry_format, start, length), 4)
             count = 1
         elif operation.fault == "out-pointer-past-end":
@@ -216,7 +225,9 @@ def _compile_operation(
 def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _Compiled) -> int:
     bindings = encoder.bindings
     dimension_format = encoder.info("tensor_dimensions").element.format  # type: ignore[union-attr]
-    dims_pointer = encoder.place(struct.pack(f"<{len(operation.dimensions)}{dimension_format}", *operation.dimensions), 4)
+    dims_pointer = encoder.place(
+        struct.pack(f"<{len(operation.dimensions)}{dimension_format}", *operation.dimensions), 4
+    )
     dims_length = len(operation.dimensions)
     data_pointer = encoder.place(operation.data, 8)
     data_length = len(operation.data)
@@ -233,7 +244,9 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
         data_pointer = 0xFFFFFFF0
         data_length = max(data_length, 0x20)
     record = bindings.Tensor(
-        bindings.GuestList(dims_pointer, dims_length), operation.tensor_type, bindings.GuestList(data_pointer, data_length)
+        bindings.GuestList(dims_pointer, dims_length),
+        operation.tensor_type,
+        bindings.GuestList(data_pointer, data_length),
     )
     packed = bytearray(record.pack())
     type_offset = bindings.Tensor.OFFSETS["type"]
@@ -269,15 +282,31 @@ def _judge_calls(
     # made are not judged, since the model's state no longer describes the host's.
     diverged: dict[int, int] = {}
     stopped: CallOutcome | None = None
+    real_handles = _handles_returned(scenario, predictions, compiled, result)
     for position, (operation, prediction) in enumerate(zip(scenario.operations, predictions, strict=True)):
         number = compiled.call_numbers[position]
         outcome = _outcome(number, run, result, errnos, stopped)
         if outcome.kind != "returned":
             stopped = stopped or CallOutcome("not_reached", message=f"call #{position} {outcome}")
+        collided = _forged_collision(operation, real_handles)
+        if collided is not None:
+            diverged[position] = position
+            skip = f"the forged handle {collided:#x} is one the host really returned"
+            records.append(CallRecord(position, operation, prediction, outcome, (), skip))
+            continue
         depends = _dependency(operation, diverged)
         if depends is not None and outcome.kind == "returned":
             diverged[position] = depends
-            records.append(CallRecord(position, operation, prediction, outcome, (), f"uses what call #{depends} made, which went otherwise"))
+            records.append(
+                CallRecord(
+                    position,
+                    operation,
+                    prediction,
+                    outcome,
+                    (),
+                    f"uses what call #{depends} made, which went otherwise",
+                )
+            )
             continue
         facts = _facts(prediction, outcome, compiled.regions[position], result, bit_exact)
         clauses = [catalog[clause_id] for clause_id in prediction.clauses]
@@ -290,6 +319,34 @@ def _judge_calls(
             diverged[position] = position
         records.append(CallRecord(position, operation, prediction, outcome, judgements))
     return records
+
+
+def _handles_returned(
+    scenario: Scenario, predictions: Sequence[Prediction], compiled: _Compiled, result: ScriptResult | None
+) -> set[int]:
+    """Every handle value the host wrote for a call that succeeded as predicted."""
+    handles: set[int] = set()
+    if result is None:
+        return handles
+    for position, operation in enumerate(scenario.operations):
+        if not isinstance(operation, Load | LoadByName | InitExecutionContext) or not predictions[position].success:
+            continue
+        slot = compiled.regions[position][0]
+        if (
+            result.errno(compiled.call_numbers[position]) == 0
+            and slot.read is not None
+            and slot.read < len(result.transcript.reads)
+        ):
+            handles.add(result.region(slot).u32)
+    return handles
+
+
+def _forged_collision(operation: Operation, real_handles: set[int]) -> int | None:
+    for name in ("graph", "context"):
+        argument = getattr(operation, name, None)
+        if isinstance(argument, Forged) and argument.value in real_handles:
+            return argument.value
+    return None
 
 
 def _dependency(operation: Operation, diverged: dict[int, int]) -> int | None:
@@ -334,7 +391,11 @@ def _facts(
 ) -> Facts:
     if result is None or outcome.kind != "returned":
         return Facts()
-    contents = [result.region(region) for region in regions if region.read is not None and region.read < len(result.transcript.reads)]
+    contents = [
+        result.region(region)
+        for region in regions
+        if region.read is not None and region.read < len(result.transcript.reads)
+    ]
     stray = ""
     for region in contents:
         if not region.canaries_intact:

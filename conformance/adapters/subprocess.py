@@ -64,7 +64,7 @@ GraphArguments = Callable[[str, str], Sequence[str]]
 """Given a graph's ``load_by_name`` name and its fixture model, the command-line words that
 preload it (for example ``["-S", "nn-graph=openvino::DIR"]``); they replace ``{graphs}``."""
 
-_READ_CHUNK = 1 << 16
+_CHUNK = 1 << 16
 _DRAIN_GRACE = 2.0  # seconds to collect output still buffered in the pipes after a kill
 _MESSAGE_LIMIT = 500
 
@@ -389,7 +389,9 @@ def _exchange(
                     exited = True
                 elif fd == stdin_fd:
                     try:
-                        written = os.write(fd, pending[:_READ_CHUNK])
+                        written = os.write(fd, pending[:_CHUNK])
+                    except BlockingIOError:
+                        written = 0
                     except BrokenPipeError:
                         written = len(pending)  # the host stopped reading; the rest is moot
                     pending = pending[written:]
@@ -397,7 +399,7 @@ def _exchange(
                         selector.unregister(fd)
                         process.stdin.close()
                 else:
-                    chunk = os.read(fd, _READ_CHUNK)
+                    chunk = os.read(fd, _CHUNK)
                     if chunk:
                         captures[fd].add(chunk)
                     else:
@@ -493,7 +495,11 @@ class CommandAdapter:
         return words
 
     def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
-        """Run the guest once in a fresh process and classify how it ended."""
+        """Run the guest once in a fresh process and classify how it ended.
+
+        A program that cannot be started at all raises :class:`OSError`: that is a set-up
+        error, not an outcome of the host.
+        """
         command = self.command(self.guest_file(wasm), graphs)
         environment = {**os.environ, **self.env} if self.env else None
         result = run_bounded(
@@ -581,6 +587,7 @@ def reference_command_adapter(revision: str = "2023-08", *, memory_limit: int = 
             encodings={"onnx": "onnx", "autodetect": "onnx"},
             tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
             load_by_name="load_by_name" in bindings.FUNCTIONS,
+            bit_exact=True,
         ),
         graph_arguments=lambda name, fixture: ["--graph", f"{name}={model_file(fixture)}"],
         env={"PYTHONPATH": python_path},

@@ -1,0 +1,56 @@
+"""Choose the host under test from the suite's options."""
+
+from __future__ import annotations
+
+import shlex
+
+from conformance.adapters.base import Capabilities, HostAdapter
+from conformance.adapters.inprocess import model_file, python_host_adapter, reference_adapter
+from conformance.adapters.subprocess import GRAPHS_PLACEHOLDER, CommandAdapter
+from conformance.revisions import revision as find_revision
+
+NAMED_HOSTS = ("reference", "reference-subprocess", "wasmtime-cli", "wasmtime-cli-onnx")
+"""Hosts known by name; anything else with a colon is a ``module:factory`` Python host."""
+
+
+def select_host(host: str, command: str | None, revision_name: str) -> HostAdapter:
+    """The adapter for ``--wasi-nn-host`` / ``--wasi-nn-host-command`` and ``--wasi-nn-revision``.
+
+    A command template runs any runtime's command line: ``{wasm}`` is the guest; a word
+    ``{graphs}`` becomes ``--graph NAME=MODEL.onnx`` for each graph ``load_by_name`` needs
+    (without it, load_by_name clauses are skipped). Such a host is assumed to load ONNX models
+    (encoding onnx), on cpu, for every tensor type of the revision.
+    """
+    revision = find_revision(revision_name)
+    bindings = revision.bindings
+    if command:
+        words = shlex.split(command)
+        capabilities = Capabilities(
+            revision=revision.name,
+            encodings={"onnx": "onnx"},
+            tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
+            load_by_name=GRAPHS_PLACEHOLDER in words and "load_by_name" in bindings.FUNCTIONS,
+        )
+        return CommandAdapter(
+            host if host != "reference" else words[0].rsplit("/", 1)[-1],
+            command,
+            capabilities,
+            graph_arguments=(lambda name, fixture: ["--graph", f"{name}={model_file(fixture)}"])
+            if GRAPHS_PLACEHOLDER in words
+            else None,
+        )
+    if host == "reference":
+        return reference_adapter(bindings, revision.name)
+    if host == "reference-subprocess":
+        from conformance.adapters.subprocess import reference_command_adapter
+
+        return reference_command_adapter(revision.name)
+    if host in ("wasmtime-cli", "wasmtime-cli-onnx"):
+        from conformance.adapters.wasmtime_cli import wasmtime_cli_adapter
+
+        return wasmtime_cli_adapter("openvino-onnx" if host.endswith("onnx") else "openvino-ir")
+    if ":" in host:
+        return python_host_adapter(host, bindings, revision.name)
+    raise ValueError(
+        f"unknown host {host!r}: one of {', '.join(NAMED_HOSTS)}, or module:factory, or --wasi-nn-host-command"
+    )

