@@ -20,7 +20,7 @@ from conformance.guest.driver import WriteStep
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.host import GuestOptions, HostLimits, ReferenceHost, Situation, run_guest
 from conformance.revisions import revision
-from tests.conftest import encoder, run_on_reference
+from driving import encoder, run_on_reference
 
 PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
