@@ -10,6 +10,7 @@ from conformance.guest.encoder import ScriptEncoder, ScriptResult
 from conformance.host import GuestOptions, ReferenceHost, run_guest
 from conformance.revisions import revision
 
+
 def encoder(name: str = "current") -> ScriptEncoder:
     """A script encoder for revision ``name``."""
     return ScriptEncoder(revision(name).bindings)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import onnx
 import onnxruntime
 import pytest
+from driving import encoder, run_on_reference
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -20,7 +21,6 @@ from conformance.guest.driver import WriteStep
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.host import GuestOptions, HostLimits, ReferenceHost, Situation, run_guest
 from conformance.revisions import revision
-from driving import encoder, run_on_reference
 
 PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
