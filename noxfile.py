@@ -14,10 +14,10 @@ nox.options.sessions = ["conformance", "tests", "lint"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    """Install the project (editable) and the dependency groups named."""
+def install(session: nox.Session, *groups: str, extras: str = "") -> None:
+    """Install the project (editable, with ``extras``) and the dependency groups named."""
     requirements = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
-    session.install("-e", ".", *requirements)
+    session.install("-e", f".[{extras}]" if extras else ".", *requirements)
 
 
 @nox.session
@@ -34,8 +34,11 @@ def conformance(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The suite's own tests (parser, generator, bindings, ...); arguments go to pytest."""
-    install(session, "test")
+    """The suite's own tests (parser, generator, bindings, ...); arguments go to pytest.
+
+    The Wasmtime CLI and OpenVINO are installed too, so the wasmtime-cli adapter is tested.
+    """
+    install(session, "test", extras="wasmtime")
     session.run("pytest", *session.posargs)
 
 

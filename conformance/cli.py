@@ -50,6 +50,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--revision", default="current", help="the WITX revision to link (default: current)")
     run.set_defaults(handler=_run)
 
+    fixtures = commands.add_parser(
+        "fixtures",
+        help="write the fixture models and the demo image",
+        description="Write every fixture model as NAME.onnx (built deterministically, checked against "
+        "fixtures/models/manifest.json) and the demo image as demo_image.bin (raw f32, 1x3x224x224).",
+    )
+    fixtures.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the files go")
+    fixtures.add_argument(
+        "--write-manifest", action="store_true", help="record the models' hashes in the manifest instead"
+    )
+    fixtures.set_defaults(handler=_fixtures)
+
     # Everything after the first "--" belongs to the guest, whatever it looks like.
     words = list(sys.argv[1:] if argv is None else argv)
     split = words.index("--") if "--" in words else len(words)
@@ -95,6 +107,23 @@ def _run(arguments: argparse.Namespace) -> int:
         dirs,
         env,
     )
+
+
+def _fixtures(arguments: argparse.Namespace) -> int:
+    from conformance import models
+
+    if arguments.write_manifest:
+        written = models.write_manifest()
+        print(f"recorded {len(written)} models in {models.MANIFEST_PATH}")
+        return 0
+    hashes = models.build_all(arguments.out)
+    drifted = sorted(name for name, digest in hashes.items() if models.manifest().get(name) != digest)
+    (arguments.out / "demo_image.bin").write_bytes(models.demo_image().astype("<f4").tobytes())
+    print(f"wrote {len(hashes)} models and demo_image.bin to {arguments.out}")
+    if drifted:
+        print(f"wasi-nn-conformance: these models differ from the manifest: {', '.join(drifted)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _generate(arguments: argparse.Namespace) -> int:
