@@ -40,6 +40,8 @@ class Clause:
     safety_accepts: tuple[str, ...]
     revisions: tuple[str, ...] = ()
     needs: str | None = None
+    values: bool = False
+    """Whether the clause is about output values (then a value mismatch fails it)."""
 
     @property
     def levels(self) -> tuple[Level, ...]:
@@ -93,6 +95,7 @@ def load_catalog(revision: str) -> Catalog:
             ),
             revisions=revisions,
             needs=entry.get("needs"),
+            values=entry.get("values", False),
         )
     return Catalog(clauses, dict(data["uncovered"]))
 
@@ -128,12 +131,14 @@ class CallOutcome:
 class Facts:
     """What else was seen around the call, beyond its outcome.
 
-    ``problems`` are findings that fail the function level (wrong output bytes, wrong
-    bytes_written, a failed call that wrote its result); ``stray_write`` fails every level.
+    ``problems`` are findings that fail the function level (wrong bytes_written, a failed call
+    that wrote its result); ``value_problem`` fails it for clauses about output values only;
+    ``stray_write`` fails every level.
     """
 
     stray_write: str = ""
     problems: Sequence[str] = ()
+    value_problem: str = ""
     max_error: float | None = None
     tolerance: str = ""
 
@@ -194,7 +199,8 @@ def _failure(level: Level, clause: Clause, outcome: CallOutcome, facts: Facts) -
     if level is Level.FUNCTION:
         if not any(outcome.matches(accepted) for accepted in clause.function_accepts):
             return f"expected {' or '.join(clause.function_accepts)}, the call {outcome}"
-        return "; ".join(facts.problems)
+        problems = [*facts.problems, facts.value_problem] if clause.values and facts.value_problem else facts.problems
+        return "; ".join(problems)
     if not outcome.matches(clause.expect):
         return f"expected {clause.expect}, the call {outcome}"
     return ""

@@ -318,7 +318,8 @@ def _compute_valid(b: ModuleType, c: Capabilities) -> Scenario:
         GetOutput(Made(1), 0, size),
         *set_inputs(b, 1, "add_f32", again),
         Compute(Made(1)),
-        GetOutput(Made(1), 0, size),
+        # The output after the second compute must be the new inputs' one.
+        GetOutput(Made(1), 0, size, demonstrates=("compute.valid",)),
     )
 
 

@@ -8,6 +8,7 @@ each call returned, where a trap or crash struck, and what memory held.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import struct
 from collections.abc import Sequence
@@ -131,8 +132,7 @@ def run_scenario(scenario: Scenario, bindings: ModuleType, host: HostAdapter) ->
 
 def _with_stray_write(call: CallRecord, message: str) -> CallRecord:
     judgements = tuple(
-        judge(j.clause, j.outcome, Facts(message, j.facts.problems, j.facts.max_error, j.facts.tolerance))
-        for j in call.judgements
+        judge(j.clause, j.outcome, dataclasses.replace(j.facts, stray_write=message)) for j in call.judgements
     )
     return CallRecord(call.position, call.operation, call.prediction, call.outcome, judgements, call.skipped)
 
@@ -415,9 +415,8 @@ def _facts(
         problems.append("the host wrote past the output's bytes in the buffer")
     limit = oracle.EXACT if bit_exact else oracle.tolerance(prediction.fixture, prediction.tensor_type)
     comparison = oracle.compare(expected, buffer.inside[: expected.nbytes], limit)
-    if not comparison.equal:
-        problems.append(f"output differs from native onnxruntime ({limit}): {comparison.detail}")
-    return Facts(stray, problems, comparison.max_error, str(limit))
+    value_problem = "" if comparison.equal else f"output differs from native onnxruntime ({limit}): {comparison.detail}"
+    return Facts(stray, problems, value_problem, comparison.max_error, str(limit))
 
 
 def describe(operation: Operation) -> str:
