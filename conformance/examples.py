@@ -175,6 +175,12 @@ def _load_fault(*faults: str) -> ExampleBuilder:
     return example
 
 
+def _load_out_pointer_repeatedly(b: ModuleType, c: Capabilities) -> Scenario:
+    # More refused loads than any sane graph limit, then a valid one: a host that loads the
+    # graph before it finds the result cannot be stored leaks them, and runs out.
+    return _scenario(*(Load(fault="out-pointer-past-end") for _ in range(100)), Load())
+
+
 def _load_by_name_valid(b: ModuleType, c: Capabilities) -> Scenario:
     inputs = example_inputs("add_f32")
     size = output_size("add_f32")
@@ -310,6 +316,18 @@ def _tensor_fault(*faults: str) -> ExampleBuilder:
     return example
 
 
+def _record_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
+    # The record's last field (the data length) lies past the end. On the empty fixture a host
+    # that reads past the end and finds zeros there would see a valid tensor and succeed.
+    f32 = tensor_type(b, "f32")
+    return _scenario(
+        *_tensor_fault("record-past-end")(b, c).operations,
+        Load("empty"),
+        InitExecutionContext(Made(3)),
+        SetInput(Made(4), 0, (0, 3), f32, b"", fault="record-past-end"),
+    )
+
+
 def _compute_valid(b: ModuleType, c: Capabilities) -> Scenario:
     size = output_size("add_f32")
     again = example_inputs("add_f32", seed=1)
@@ -409,10 +427,15 @@ def _contexts_independent(b: ModuleType, c: Capabilities) -> Scenario:
 
 def _graphs_independent(b: ModuleType, c: Capabilities) -> Scenario:
     tag = ("state.graphs-independent",)
+    size = output_size("add_f32")
     operations = ready(b, "add_f32")
-    operations += [Load("mlp"), Load("dynamic"), Load("add_f32")]
+    # More loads than a small handle table has slots, then the first graph and its context again.
+    operations += [Load(fixture) for fixture in ("mlp", "dynamic", "add_f32", "mlp", "scalar", "add_f32")]
+    context = len(operations)
     operations += [InitExecutionContext(Made(0), demonstrates=tag)]
-    operations += [GetOutput(Made(1), 0, output_size("add_f32"), demonstrates=tag)]
+    operations += set_inputs(b, context, "add_f32", example_inputs("add_f32", seed=5))
+    operations += [Compute(Made(context)), GetOutput(Made(context), 0, size, demonstrates=tag)]
+    operations += [GetOutput(Made(1), 0, size, demonstrates=tag)]
     return _scenario(*operations)
 
 
@@ -429,7 +452,7 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "load.model-malformed": _model_malformed,
     "load.builder-array-out-of-bounds": _load_fault("builder-array-past-end", "builder-array-wraps"),
     "load.builder-out-of-bounds": _load_fault("builder-past-end", "builder-wraps"),
-    "load.out-pointer-out-of-bounds": _load_fault("out-pointer-past-end"),
+    "load.out-pointer-out-of-bounds": _load_out_pointer_repeatedly,
     "load.out-pointer-misaligned": _load_fault("out-pointer-misaligned"),
     "load_by_name.valid": _load_by_name_valid,
     "load_by_name.unknown-name": _unknown_name,
@@ -449,7 +472,7 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "set_input.tensor-type-mismatch": _tensor_type_mismatch,
     "set_input.shape-mismatch": _shape_mismatch,
     "set_input.data-length-mismatch": _data_length_mismatch,
-    "set_input.record-out-of-bounds": _tensor_fault("record-past-end"),
+    "set_input.record-out-of-bounds": _record_out_of_bounds,
     "set_input.record-misaligned": _tensor_fault("record-misaligned"),
     "set_input.dimensions-out-of-bounds": _tensor_fault("dimensions-past-end", "dimensions-wrap"),
     "set_input.data-out-of-bounds": _tensor_fault("data-past-end", "data-wraps"),

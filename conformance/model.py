@@ -111,6 +111,8 @@ class SetInput:
     padding: bytes = b"\0\0\0"
     fault: TensorFault | None = None
     demonstrates: tuple[str, ...] = ()
+    data_at_memory_end: bool = False
+    """Place the data so that its last byte is the last byte of memory."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -435,7 +435,7 @@ def _classifier_fixture(name: str, description: str, add_nodes: Callable[[_Graph
 # --- Catalog -----------------------------------------------------------------------------
 
 
-def _catalog() -> Mapping[str, ModelFixture]:
+def _catalog() -> dict[str, ModelFixture]:
     fixtures = [
         *(_elementwise_fixture(tensor_type) for tensor_type in TENSOR_TYPES),
         _MULTI_IO,
@@ -471,11 +471,52 @@ def _catalog() -> Mapping[str, ModelFixture]:
             _squeezenet_1_1,
         ),
     ]
-    return MappingProxyType({fixture.name: fixture for fixture in fixtures})
+    return {fixture.name: fixture for fixture in fixtures}
 
 
-FIXTURES: Mapping[str, ModelFixture] = _catalog()
-"""Every fixture model, by name."""
+_ALL: dict[str, ModelFixture] = _catalog()
+
+CATALOG: frozenset[str] = frozenset(_ALL)
+"""The fixture models built by this module, whose hashes the manifest records."""
+
+FIXTURES: Mapping[str, ModelFixture] = MappingProxyType(_ALL)
+"""Every fixture model by name: the catalog and the graphs built on the fly (see :func:`elementwise_chain`)."""
+
+ELEMENTWISE_OPS = ("Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Max", "Min")
+"""The ONNX operators :func:`elementwise_chain` draws from; binary ones take a constant."""
+
+_BINARY = frozenset({"Add", "Sub", "Mul", "Max", "Min"})
+
+
+def elementwise_chain(ops: Sequence[str], shape: tuple[int, ...], constant: float) -> str:
+    """A small f32 graph applying ``ops`` in turn to its input (binary ones with ``constant``).
+
+    Registered among :data:`FIXTURES` under a name derived from its definition, so property
+    tests can build graphs on the fly and every part of the suite finds them by name.
+    """
+    unknown = set(ops) - set(ELEMENTWISE_OPS)
+    if unknown or not ops:
+        raise ValueError(f"expected a non-empty chain of {ELEMENTWISE_OPS}, got {list(ops)}")
+    definition = f"{'-'.join(ops)}:{'x'.join(map(str, shape))}:{constant!r}"
+    name = f"chain-{hashlib.sha256(definition.encode()).hexdigest()[:12]}"
+    if name not in _ALL:
+
+        def add_nodes(graph: _Graph) -> None:
+            value = "x"
+            for position, op in enumerate(ops):
+                last = position == len(ops) - 1
+                inputs = [value, graph.constant(np.array(constant, np.float32))] if op in _BINARY else [value]
+                value = graph.op(op, inputs, output="y" if last else None)
+
+        _ALL[name] = ModelFixture(
+            name=name,
+            description=f"{' then '.join(ops)} on an f32 tensor of shape {list(shape)} (constant {constant!r}).",
+            inputs=(TensorSpec("x", "f32", shape),),
+            outputs=(TensorSpec("y", "f32", shape),),
+            tags=frozenset({"elementwise"}),
+            add_nodes=add_nodes,
+        )
+    return name
 
 
 @functools.cache
@@ -493,7 +534,7 @@ def build_all(out_dir: Path) -> dict[str, str]:
     """Write every fixture to ``out_dir/<name>.onnx``; return name -> sha256 of its bytes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     digests: dict[str, str] = {}
-    for name in FIXTURES:
+    for name in sorted(CATALOG):
         data = model_bytes(name)
         (out_dir / f"{name}.onnx").write_bytes(data)
         digests[name] = sha256_hex(data)
@@ -508,7 +549,7 @@ def manifest(path: Path = MANIFEST_PATH) -> dict[str, str]:
 
 def write_manifest(path: Path = MANIFEST_PATH) -> dict[str, str]:
     """Rebuild every fixture, record its sha256 in ``path`` and return the new manifest."""
-    digests = {name: sha256_hex(model_bytes(name)) for name in sorted(FIXTURES)}
+    digests = {name: sha256_hex(model_bytes(name)) for name in sorted(CATALOG)}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(digests, indent=2) + "\n", encoding="utf-8")
     return digests

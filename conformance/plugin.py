@@ -7,6 +7,7 @@ is enough: ``pytest --pyargs conformance.tests --wasi-nn-host ...`` from any fol
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Generator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance.adapters.base import HostAdapter
-from conformance.catalog import Level, load_catalog
+from conformance.catalog import Facts, Level, judge, load_catalog
 from conformance.model import NotAskable, Scenario
-from conformance.results import Ledger, Observation, Reproducer
+from conformance.results import Ledger, Observation, Reproducer, marker_descriptions, operation_tags, tag_markers
 from conformance.revisions import revision as find_revision
-from conformance.scenario import ScenarioRun, describe, run_scenario
+from conformance.scenario import SCENARIO_TIMEOUT, ScenarioRun, describe, run_scenario
 from conformance.special import SpecialRun
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -39,6 +40,7 @@ settings.register_profile("thorough", max_examples=5000, deadline=None, suppress
 
 _LEDGER = pytest.StashKey[Ledger]()
 _HOST = pytest.StashKey[HostAdapter]()
+_RESTORE_SIGTERM = pytest.StashKey[Callable[[], None]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,42 +59,76 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--wasi-nn-revision", default="current", help="WITX revision: current (2023-08) or 2022-10")
     group.addoption("--wasi-nn-report", default=None, metavar="DIR", help="where reports go (default reports/HOST/)")
+    group.addoption(
+        "--wasi-nn-timeout",
+        type=float,
+        default=SCENARIO_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds one scenario may run before the host counts as hung (default {SCENARIO_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--wasi-nn-expectations",
+        default=None,
+        metavar="FILE",
+        help="TOML file of the host's known departures (default: expectations/HOST.toml if present)",
+    )
+    group.addoption(
+        "--update-expectations",
+        action="store_true",
+        help="write the expectations file from this run, keeping the reasons and links already there",
+    )
 
 
 class Suite:
     """What the conformance tests use: the host, its bindings, and a way to run and record."""
 
-    def __init__(self, host: HostAdapter, bindings: ModuleType, ledger: Ledger, report_dir: Path) -> None:
+    def __init__(
+        self,
+        host: HostAdapter,
+        bindings: ModuleType,
+        ledger: Ledger,
+        report_dir: Path,
+        timeout: float = SCENARIO_TIMEOUT,
+    ) -> None:
         self.host = host
         self.bindings = bindings
         self.ledger = ledger
         self.report_dir = report_dir
+        self.timeout = timeout
 
     @property
     def capabilities(self) -> Any:
         """The host's capabilities."""
         return self.host.capabilities
 
-    def run(self, scenario: Scenario) -> ScenarioRun:
+    def run(self, scenario: Scenario, decides: str | None = None) -> ScenarioRun:
         """Run ``scenario``, record every judgement, and fail the test if any clause failed.
 
+        ``decides`` is the clause the scenario is the example of: when the host stops (crashes,
+        traps, hangs) before any call decides it, it fails with how the host stopped.
         Raises :class:`~conformance.model.NotAskable` when the host cannot be asked it.
         """
         test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
-        run = run_scenario(scenario, self.bindings, self.host)
+        run = run_scenario(scenario, self.bindings, self.host, self.timeout)
         self.ledger.examples += 1
-        reproducer = Reproducer(run.wasm, run.script, dict(scenario.graphs), run.steps)
+        reproducer = Reproducer(run.wasm, run.script, dict(scenario.graphs), run.steps, scenario=scenario)
         transcript = run.transcript_lines()
+        failures = []
         for call in run.calls:
+            tags = operation_tags(call.operation, call.prediction, self.bindings, self.capabilities)
             for judgement in call.judgements:
-                self.ledger.record(Observation(test, judgement, transcript, reproducer, call.position))
-        failures = [
-            f"  {judgement.clause.id} at #{call.position} {describe(call.operation)}: "
-            + "; ".join(judgement.failures())
-            for call in run.calls
-            for judgement in call.judgements
-            if not judgement.passed
-        ]
+                # Failures the expectations list are recorded but do not stop the test, so
+                # Hypothesis keeps looking for others; the test is reported as xfail.
+                if self.ledger.record(Observation(test, judgement, transcript, reproducer, call.position, tags)):
+                    failures.append(
+                        f"  {judgement.clause.id} at #{call.position} {describe(call.operation)}: "
+                        + "; ".join(judgement.failures())
+                    )
+        stopped = next((call.outcome for call in run.calls if call.outcome.kind != "returned"), None)
+        if decides is not None and stopped is not None and not any(j.clause.id == decides for j in run.judgements):
+            unreached = judge(self.ledger.catalog[decides], stopped, Facts())
+            if self.ledger.record(Observation(test, unreached, transcript, reproducer)):
+                failures.append(f"  {decides}: the host stopped before the call it decides: {stopped}")
         if failures:
             raise AssertionError(
                 "clauses failed:\n"
@@ -106,9 +142,9 @@ class Suite:
         """Record a special guest's judgement and fail the test if it failed."""
         test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
         self.ledger.examples += 1
-        reproducer = Reproducer(special.wasm, b"", {}, (special.description,))
-        self.ledger.record(Observation(test, special.judgement, [special.description], reproducer))
-        if not special.judgement.passed:
+        clause_id = special.judgement.clause.id
+        reproducer = Reproducer(special.wasm, b"", {}, (special.description,), special=clause_id)
+        if self.ledger.record(Observation(test, special.judgement, [special.description], reproducer)):
             raise AssertionError(f"{special.judgement.clause.id}: " + "; ".join(special.judgement.failures()))
 
     def skip(self, clause_id: str, reason: NotAskable | str) -> None:
@@ -125,15 +161,93 @@ def _ledger(config: pytest.Config) -> Ledger | None:
 def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
     """The host under test with its ledger, shared by every conformance test of the session."""
     from conformance.adapters.select import select_host
+    from conformance.expectations import ExpectationsError, find_expectations
+    from conformance.report import sigterm_as_interrupt
 
     config = request.config
     revision = find_revision(config.getoption("--wasi-nn-revision"))
-    host = select_host(config.getoption("--wasi-nn-host"), config.getoption("--wasi-nn-host-command"), revision.name)
-    ledger = Ledger(host.name, revision.name, load_catalog(revision.name))
+    host_option, host_command = config.getoption("--wasi-nn-host"), config.getoption("--wasi-nn-host-command")
+    host = select_host(host_option, host_command, revision.name)
+    try:
+        expectations = find_expectations(
+            config.getoption("--wasi-nn-expectations"), host.name, config.getoption("--update-expectations")
+        )
+    except ExpectationsError as error:
+        pytest.exit(f"wasi-nn conformance: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+    ledger = Ledger(
+        host.name,
+        revision.name,
+        load_catalog(revision.name),
+        expectations=expectations,
+        host_option=host_option,
+        host_command=host_command,
+        hypothesis_profile=config.getoption("--hypothesis-profile", None),
+    )
     config.stash[_LEDGER] = ledger
     config.stash[_HOST] = host
-    report = config.getoption("--wasi-nn-report") or os.path.join("reports", host.name)
-    return Suite(host, revision.bindings, ledger, Path(report))
+    config.stash[_RESTORE_SIGTERM] = sigterm_as_interrupt()
+    return Suite(host, revision.bindings, ledger, _report_dir(config, host), config.getoption("--wasi-nn-timeout"))
+
+
+def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:
+    from conformance.report import default_report_dir
+
+    return Path(config.getoption("--wasi-nn-report") or default_report_dir(host.name))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the tag markers of the clause tests (``-m call_load``, ``-m level_errno``, ...)."""
+    from conformance.revisions import REVISIONS
+
+    catalogs = [load_catalog(name) for name in REVISIONS]
+    errnos = [case.name.lower() for name in REVISIONS for case in REVISIONS[name].bindings.NnErrno]
+    for line in marker_descriptions(catalogs, errnos):
+        config.addinivalue_line("markers", line)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each clause test with its clause's tags."""
+    catalog = load_catalog(find_revision(config.getoption("--wasi-nn-revision")).name)
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        clause_id = callspec.params.get("clause_id") if callspec is not None else None
+        if isinstance(clause_id, str) and clause_id in catalog.clauses:
+            for marker in tag_markers(catalog[clause_id]):
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which host, revision, levels, expectations and report folder the run is about."""
+    tests = Path(__file__).parent / "tests"
+    # Only for runs of the conformance tests, not for every pytest session of the environment.
+    if not any(arg.startswith("conformance") or tests in Path(arg).resolve().parents for arg in config.args):
+        return []
+    revision = find_revision(config.getoption("--wasi-nn-revision"))
+    command = config.getoption("--wasi-nn-host-command")
+    host = f"command {command!r}" if command else config.getoption("--wasi-nn-host")
+    clauses = load_catalog(revision.name).clauses.values()
+    counts = ", ".join(f"{level.name.lower()} {sum(level in c.levels for c in clauses)}" for level in Level)
+    expectations = config.getoption("--wasi-nn-expectations") or "expectations/HOST.toml if present"
+    report = config.getoption("--wasi-nn-report") or "reports/HOST/"
+    return [
+        f"wasi-nn conformance: host {host}, revision {revision.name}, {len(clauses)} clauses judged at {counts}",
+        f"wasi-nn expectations: {expectations}; reports: {report}",
+    ]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Record each test's outcome; listed departures become xfail, listed tests that pass a strict xpass."""
+    report = yield
+    ledger = _ledger(item.config)
+    if ledger is not None:
+        from conformance.expectations import settle_report
+        from conformance.report import checkpoint
+
+        settle_report(ledger, item, report)
+        if report.when == "teardown":
+            checkpoint(ledger, item.config.stash[_HOST], _report_dir(item.config, item.config.stash[_HOST]))
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -151,18 +265,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ledger = _ledger(session.config)
     if ledger is None:
         return
-    import time
-
+    from conformance.expectations import write_expectations
     from conformance.report import write_reports
 
-    ledger.finished = time.time()
-    ledger.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    session.config.stash[_RESTORE_SIGTERM]()
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    ledger.finish(exitstatus, interrupted, exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR))
+    if ledger.unexpected_passes() and session.exitstatus == pytest.ExitCode.OK:
+        # A listed departure that passed: the expectations are stale, and that fails the run.
+        session.exitstatus = ledger.exit_status = pytest.ExitCode.TESTS_FAILED
     host = session.config.stash[_HOST]
-    report = session.config.getoption("--wasi-nn-report") or os.path.join("reports", host.name)
-    written = write_reports(ledger, host, Path(report))
+    written = write_reports(ledger, host, _report_dir(session.config, host))
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"wasi-nn conformance reports: {', '.join(str(path) for path in written)}")
+    lines = [f"wasi-nn conformance reports: {', '.join(str(path) for path in written)}"]
+    if session.config.getoption("--update-expectations") and not interrupted:
+        explicit = session.config.getoption("--wasi-nn-expectations")
+        path, count = write_expectations(ledger, Path(explicit) if explicit else None)
+        lines.append(f"wasi-nn expectations: wrote {count} departures to {path}")
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line)
 
 
 __all__ = ["Level", "Suite"]

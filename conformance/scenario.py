@@ -104,13 +104,15 @@ def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list
     return [model.predict(position, operation) for position, operation in enumerate(scenario.operations)]
 
 
-def run_scenario(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> ScenarioRun:
-    """Predict, compile, run once on ``host``, and judge every call."""
+def run_scenario(
+    scenario: Scenario, bindings: ModuleType, host: HostAdapter, timeout: float = SCENARIO_TIMEOUT
+) -> ScenarioRun:
+    """Predict, compile, run once on ``host`` (hung after ``timeout`` seconds), and judge every call."""
     predictions = predict(scenario, bindings, host)
     compiled = _compile(scenario, bindings, host)
     wasm = driver_wasm(compiled.encoder.imports)
     script = compiled.encoder.script.to_bytes()
-    run = host.run(wasm, script, scenario.graphs, SCENARIO_TIMEOUT)
+    run = host.run(wasm, script, scenario.graphs, timeout)
     transcript = parse_transcript(run.stdout) if run.stdout else None
     result = ScriptResult(transcript) if transcript is not None else None
     catalog = _catalog(host.capabilities.revision)
@@ -181,13 +183,15 @@ def _compile_operation(
             count = 0x20000000 + count
         elif operation.fault in ("builder-past-end", "builder-wraps"):
             entry_format = "<" + encoder.info("graph_builder_array").element.format  # type: ignore[union-attr]
+            # One byte past the end catches a bounds check that is off by one.
             start, length = (
-                (encoder.memory_size - 2, 4) if operation.fault == "builder-past-end" else (0xFFFFFFF0, 0x20)
+                (encoder.memory_size - 3, 4) if operation.fault == "builder-past-end" else (0xFFFFFFF0, 0x20)
             )
             pointer = encoder.place(struct.pack(entry_format, start, length), 4)
             count = 1
         elif operation.fault == "out-pointer-past-end":
-            out = encoder.memory_size - 2
+            # Aligned, so only a bounds check can refuse it.
+            out = encoder.memory_size
         elif operation.fault == "out-pointer-misaligned":
             out = slot.address + 1
         number = encoder.call("load", pointer, count, int(encoding), int(target), out)
@@ -195,12 +199,12 @@ def _compile_operation(
     if isinstance(operation, LoadByName):
         name_pointer = encoder.place(operation.name, 1) if operation.name else encoder.next_free
         if operation.fault == "name-past-end":
-            name_pointer = encoder.memory_size - 1
+            name_pointer = encoder.memory_size - len(operation.name) + 1
         slot = encoder.result_slot(encoder.functions["load_by_name"])
         return encoder.call("load_by_name", name_pointer, len(operation.name) or 0, slot.address), [slot]
     if isinstance(operation, InitExecutionContext):
         slot = encoder.result_slot(encoder.functions["init_execution_context"])
-        out = encoder.memory_size - 2 if operation.fault == "out-pointer-past-end" else slot.address
+        out = encoder.memory_size if operation.fault == "out-pointer-past-end" else slot.address
         return encoder.call("init_execution_context", _handle(operation.graph, compiled), out), [slot]  # type: ignore[arg-type]
     if isinstance(operation, SetInput):
         return _compile_set_input(operation, encoder, compiled), []
@@ -211,12 +215,12 @@ def _compile_operation(
     written = encoder.result_slot(encoder.functions["get_output"])
     address, size, out = buffer.address, operation.max_size, written.address
     if operation.fault == "buffer-past-end":
-        address = encoder.memory_size - 8
         size = max(size, 64)
+        address = encoder.memory_size - size + 1
     elif operation.fault == "buffer-size-wraps":
         size = 0xFFFFFFFF
     elif operation.fault == "out-pointer-past-end":
-        out = encoder.memory_size - 2
+        out = encoder.memory_size
     context = _handle(operation.context, compiled)
     number = encoder.call("get_output", context, operation.index, address, size, out)  # type: ignore[arg-type]
     return number, [buffer, written]
@@ -229,7 +233,14 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
         struct.pack(f"<{len(operation.dimensions)}{dimension_format}", *operation.dimensions), 4
     )
     dims_length = len(operation.dimensions)
-    data_pointer = encoder.place(operation.data, 8)
+    record_pointer = encoder.alloc(bindings.Tensor.SIZE + 2, 8)
+    if operation.data_at_memory_end:
+        # Valid data whose last byte is the last byte of memory: a bounds check off by one
+        # the other way refuses it.
+        data_pointer = encoder.alloc_at_end(len(operation.data))
+        encoder.script.write(data_pointer, operation.data)
+    else:
+        data_pointer = encoder.place(operation.data, 8)
     data_length = len(operation.data)
     end = encoder.memory_size
     if operation.fault == "dimensions-past-end":
@@ -238,8 +249,8 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
     elif operation.fault == "dimensions-wrap":
         dims_length = 0x40000000 + dims_length
     elif operation.fault == "data-past-end":
-        data_pointer = end - max(data_length, 8) // 2
         data_length = max(data_length, 8)
+        data_pointer = end - data_length + 1
     elif operation.fault == "data-wraps":
         data_pointer = 0xFFFFFFF0
         data_length = max(data_length, 0x20)
@@ -254,12 +265,14 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
     padding_start = type_offset + type_size
     packed[padding_start : padding_start + len(operation.padding)] = operation.padding
     if operation.fault == "record-past-end":
-        record_pointer = end - len(packed) // 2
-    elif operation.fault == "record-misaligned":
-        record_pointer = encoder.alloc(len(packed) + 2, 8) + 2
-        encoder.script.write(record_pointer, bytes(packed))
+        # Aligned, with all but its last 4 bytes (the data length) in memory: only a bounds
+        # check of the whole record refuses it.
+        record_pointer = end - len(packed) + 4
+        encoder.script.write(record_pointer, bytes(packed[:-4]))
     else:
-        record_pointer = encoder.place(bytes(packed), bindings.Tensor.ALIGN)
+        if operation.fault == "record-misaligned":
+            record_pointer += 2
+        encoder.script.write(record_pointer, bytes(packed))
     return encoder.call("set_input", _handle(operation.context, compiled), operation.index, record_pointer)  # type: ignore[arg-type]
 
 
@@ -288,6 +301,10 @@ def _judge_calls(
         outcome = _outcome(number, run, result, errnos, stopped)
         if outcome.kind != "returned":
             stopped = stopped or CallOutcome("not_reached", message=f"call #{position} {outcome}")
+        if outcome.kind == "not_reached":
+            # Nothing was asked of the host here: the clauses of this call are not observed.
+            records.append(CallRecord(position, operation, prediction, outcome, (), f"not reached: {outcome.message}"))
+            continue
         collided = _forged_collision(operation, real_handles)
         if collided is not None:
             diverged[position] = position
@@ -424,7 +441,7 @@ def describe(operation: Operation) -> str:
     fields = []
     for name in operation.__dataclass_fields__:
         value = getattr(operation, name)
-        if name == "demonstrates" or value is None or value == () or (name == "padding" and value == b"\0\0\0"):
+        if name == "demonstrates" or value in (None, (), False) or (name == "padding" and value == b"\0\0\0"):
             continue
         if isinstance(value, bytes | tuple) and name in ("data", "builders"):
             value = f"<{len(value)} {'bytes' if isinstance(value, bytes) else 'buffers'}>"

@@ -77,7 +77,7 @@ def _missing_memory(run: RunOutcome) -> CallOutcome:
 SPECIAL_CLAUSES = ("link.all-functions", "link.older-revision-guest", "memory.missing-export")
 
 
-def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter) -> SpecialRun:
+def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout: float = TIMEOUT) -> SpecialRun:
     """Run the guest of ``clause_id`` on ``host`` and judge the clause."""
     clause = load_catalog(host.capabilities.revision)[clause_id]
     if clause_id == "link.all-functions":
@@ -90,5 +90,5 @@ def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter) -> Spec
         interpret, description = _missing_memory, "fixtures/guests/no_memory.wat"
     else:
         raise KeyError(clause_id)
-    run = host.run(wasm, b"", {}, TIMEOUT)
+    run = host.run(wasm, b"", {}, timeout)
     return SpecialRun(judge(clause, interpret(run), Facts()), run, wasm, description)

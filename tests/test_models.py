@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from conformance import models
 from conformance.models import FIXTURES, TENSOR_TYPES, ModelFixture, TensorSpec
 
-FIXTURE_NAMES = sorted(FIXTURES)
+FIXTURE_NAMES = sorted(models.CATALOG)
 CLASSIFIER_NAMES = sorted(name for name, f in FIXTURES.items() if "classifier" in f.tags)
 # Value given to every symbolic dimension when a dynamic model is run.
 SYMBOLS = {"N": 6, "A": 2, "B": 3}
@@ -70,7 +70,7 @@ def spec_tuple(spec: TensorSpec) -> tuple[str, np.dtype[Any], tuple[int | str, .
 
 
 def test_manifest_lists_exactly_the_fixtures() -> None:
-    assert set(models.manifest()) == set(FIXTURES)
+    assert set(models.manifest()) == set(models.CATALOG)
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
@@ -90,7 +90,7 @@ def test_build_all_writes_every_model(tmp_path: Path) -> None:
     digests = models.build_all(tmp_path / "out")
     assert digests == models.manifest()
     written = {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()}
-    assert set(written) == {f"{name}.onnx" for name in FIXTURES}
+    assert set(written) == {f"{name}.onnx" for name in models.CATALOG}
     for name, digest in digests.items():
         assert hashlib.sha256(written[f"{name}.onnx"]).hexdigest() == digest
 
@@ -138,6 +138,15 @@ def test_runs_with_declared_types_and_shapes(name: str) -> None:
     for spec, output in zip(fixture.outputs, outputs, strict=True):
         assert output.dtype == spec.numpy_dtype, spec.name
         assert output.shape == spec.concrete_shape(SYMBOLS), spec.name
+
+
+def test_elementwise_chains_are_built_on_the_fly_and_found_by_name() -> None:
+    name = models.elementwise_chain(["Relu", "Add", "Neg"], (2, 2), 1.5)
+    assert models.elementwise_chain(["Relu", "Add", "Neg"], (2, 2), 1.5) == name
+    assert name not in models.CATALOG
+    x = np.array([[-1.0, 2.0], [0.5, -3.0]], np.float32)
+    (y,) = run(name, {"x": x})
+    np.testing.assert_array_equal(y, -(np.maximum(x, 0) + np.float32(1.5)))
 
 
 def test_reshape_fails_at_inference_on_a_shape_that_does_not_hold_the_data() -> None:

@@ -50,5 +50,5 @@ def test_the_reference_host_as_a_subprocess_gets_the_in_process_verdicts(tmp_pat
         clause: in_process[clause] for clause in asked_of_both
     }
     assert all(
-        verdict in ("passed", "not applicable") for clause in asked_of_both for verdict in in_process[clause].values()
+        verdict in ("passed", "not_applicable") for clause in asked_of_both for verdict in in_process[clause].values()
     )

@@ -63,18 +63,23 @@ class InProcessAdapter:
         return RunOutcome("exited", result.stdout, result.stderr, exit_code=result.exit_code, seconds=seconds)
 
 
+def reference_capabilities(bindings: ModuleType, revision: str) -> Capabilities:
+    """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type, bit-exact."""
+    return Capabilities(
+        revision=revision,
+        encodings={"onnx": "onnx", "autodetect": "onnx"},
+        tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
+        load_by_name="load_by_name" in bindings.FUNCTIONS,
+        bit_exact=True,
+    )
+
+
 def reference_adapter(bindings: ModuleType, revision: str) -> InProcessAdapter:
-    """The reference host: every encoding it serves with ONNX models, cpu, every tensor type."""
+    """The reference host, in this process."""
     return InProcessAdapter(
         "reference",
         lambda bindings, graphs: ReferenceHost(bindings, graphs_by_name=graphs),
-        Capabilities(
-            revision=revision,
-            encodings={"onnx": "onnx", "autodetect": "onnx"},
-            tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
-            load_by_name="load_by_name" in bindings.FUNCTIONS,
-            bit_exact=True,
-        ),
+        reference_capabilities(bindings, revision),
         bindings,
     )
 

@@ -572,7 +572,7 @@ def reference_command_adapter(revision: str = "2023-08", *, memory_limit: int = 
     """
     # Imported here: the in-process adapter loads the reference host, which this module
     # does not otherwise need.
-    from conformance.adapters.inprocess import model_file
+    from conformance.adapters.inprocess import model_file, reference_capabilities
     from conformance.revisions import revision as find_revision
 
     bindings = find_revision(revision).bindings
@@ -582,13 +582,7 @@ def reference_command_adapter(revision: str = "2023-08", *, memory_limit: int = 
     return CommandAdapter(
         "reference-subprocess",
         f"{python} -m conformance run --revision {shlex.quote(revision)} {GRAPHS_PLACEHOLDER} {WASM_PLACEHOLDER}",
-        Capabilities(
-            revision=revision,
-            encodings={"onnx": "onnx", "autodetect": "onnx"},
-            tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
-            load_by_name="load_by_name" in bindings.FUNCTIONS,
-            bit_exact=True,
-        ),
+        reference_capabilities(bindings, revision),
         graph_arguments=lambda name, fixture: ["--graph", f"{name}={model_file(fixture)}"],
         env={"PYTHONPATH": python_path},
         memory_limit=memory_limit,

@@ -110,6 +110,14 @@ class ScriptEncoder:
         self.next_free = end
         return address
 
+    def alloc_at_end(self, size: int) -> int:
+        """Reserve the last ``size`` bytes of memory (growing it if needed); later allocations grow it."""
+        while self.memory_size - size < self.next_free:
+            self.script.grow(1)
+            self.memory_size += WASM_PAGE_SIZE
+        self.next_free = self.memory_size
+        return self.memory_size - size
+
     def place(self, data: bytes, align: int = 8) -> int:
         """Write ``data`` into fresh memory and return its address."""
         address = self.alloc(len(data), align)

@@ -1,6 +1,7 @@
 """Properties over fixtures, tensor values, memory layouts and hostile arguments.
 
-Clauses: get_output.values, get_output.valid, get_output.larger-buffer, set_input.valid,
+Clauses: get_output.values (on the fixtures and on graphs built on the fly),
+get_output.valid, get_output.larger-buffer, set_input.valid,
 set_input.padding-ignored, set_input.dynamic-dimension, set_input.scalar, set_input.empty,
 and every error clause of set_input, get_output, compute and init_execution_context that a
 random argument can hit, plus the memory-fault clauses of every call.
@@ -112,6 +113,28 @@ def test_outputs_equal_native_onnxruntime_for_any_values_and_buffer_slack(
     _run(suite, operations)
 
 
+@given(data=st.data())
+def test_graphs_built_on_the_fly_compute_like_native_onnxruntime(wasi_nn_suite: Suite, data: st.DataObject) -> None:
+    suite = wasi_nn_suite
+    assume("f32" in suite.capabilities.tensor_types)
+    ops = data.draw(st.lists(st.sampled_from(models.ELEMENTWISE_OPS), min_size=1, max_size=4), label="operators")
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), max_size=3), label="shape"))
+    constant = data.draw(st.floats(-4, 4, width=32), label="constant")
+    fixture = models.elementwise_chain(ops, shape, constant)
+    value = data.draw(hnp.arrays(np.float32, shape, elements=_elements(np.dtype(np.float32))), label="input")
+    size = oracle.native_outputs(fixture, [value])[0].nbytes
+    _run(
+        suite,
+        [
+            Load(fixture),
+            InitExecutionContext(Made(0)),
+            SetInput(Made(1), 0, shape, tensor_type(suite.bindings, "f32"), value.tobytes()),
+            Compute(Made(1)),
+            GetOutput(Made(1), 0, size),
+        ],
+    )
+
+
 HOSTILE_LOAD = st.sampled_from(get_args(LoadFault))
 HOSTILE_SET_INPUT = st.sampled_from(get_args(TensorFault))
 HOSTILE_GET_OUTPUT = st.sampled_from(get_args(OutputFault))
@@ -137,7 +160,9 @@ def test_hostile_memory_layouts_get_errnos_and_leave_the_host_running(
             operations.append(GetOutput(Made(1), 0, 64, fault=data.draw(HOSTILE_GET_OUTPUT, label="fault")))
         else:
             operations.append(InitExecutionContext(Made(0), fault="out-pointer-past-end"))
-    # The host must still work after all of that.
+    # The host must still work after all of that, and take data that ends where memory ends.
+    operations.append(SetInput(Made(1), 0, (2, 3), f32, value.tobytes(), data_at_memory_end=True))
+    operations.append(Compute(Made(1)))
     operations.append(GetOutput(Made(1), 0, 24))
     _run(suite, operations)
 

@@ -15,7 +15,7 @@ from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance import models
+from conformance import models, oracle
 from conformance.examples import example_inputs, tensor_type
 from conformance.model import (
     Compute,
@@ -97,6 +97,37 @@ class HostStateMachine(RuleBasedStateMachine):
         if data.draw(st.booleans(), label="wrong shape"):
             dims = (*dims, 1)
         self._add(SetInput(context, index, dims, tensor_type(self.suite.bindings, spec.tensor_type), value.tobytes()))
+
+    @rule(context=contexts, seed=st.integers(0, 3))
+    def infer(self, context: HandleArgument, seed: int) -> None:
+        """Set every input right, compute and read the first output: the values must be native's."""
+        fixture = self.fixture_of.get(context.op) if isinstance(context, Made) else None
+        if fixture is None:
+            return
+        inputs = example_inputs(fixture, seed)
+        for index, (spec, value) in enumerate(zip(models.FIXTURES[fixture].inputs, inputs, strict=True)):
+            self._add(
+                SetInput(
+                    context, index, value.shape, tensor_type(self.suite.bindings, spec.tensor_type), value.tobytes()
+                )
+            )
+        self._add(Compute(context))
+        tags = []
+        if len([position for position in self.fixture_of if isinstance(self.operations[position], Load)]) > 1:
+            tags.append("state.graphs-independent")
+        if (
+            len(
+                [
+                    position
+                    for position in self.fixture_of
+                    if isinstance(self.operations[position], InitExecutionContext)
+                ]
+            )
+            > 1
+        ):
+            tags.append("state.contexts-independent")
+        size = oracle.native_outputs(fixture, inputs)[0].nbytes
+        self._add(GetOutput(context, 0, size, demonstrates=tuple(tags)))
 
     @rule(context=contexts)
     def compute(self, context: HandleArgument) -> None:

@@ -1,0 +1,1 @@
+"""Small in-process hosts the suite's own tests run the conformance suite against."""

@@ -1,0 +1,35 @@
+"""set_input does not compare the data's length with the dimensions: short data is padded, long data cut.
+
+WasmEdge's OpenVINO and PyTorch backends build the backend tensor from the dimensions and copy
+from the guest pointer without checking the data length (over-reading when it is short), and
+Wasmtime's OpenVINO backend panics on the mismatch (wasmtime#9379). Here the missing bytes read as
+zeros, as an over-read of untouched memory would, and extra bytes are ignored. The tensor data
+must hold exactly product(dimensions) x element size bytes. Notes: witx-and-hosts.md §3.2, §3.4
+("dims x elem size != data length") and §6 item 3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from conformance.host import ReferenceHost
+from conformance.host.backend import NUMPY_TYPES
+from mutants._hosts import factory_for
+
+CAUGHT_BY = ("set_input.data-length-mismatch",)
+
+
+class UncheckedLength(ReferenceHost):
+    """The data is read as long as the dimensions say, whatever its own length."""
+
+    def set_input(self, context: int, index: int, tensor: Any) -> None:
+        """Bind an input, taking product(dimensions) x element size bytes from the data."""
+        needed = math.prod(tensor.dimensions) * NUMPY_TYPES[tensor.type.name.lower()].itemsize
+        if needed <= self.limits.max_tensor_bytes:  # beyond it the host's own size limit refuses
+            tensor = dataclasses.replace(tensor, data=memoryview(bytes(tensor.data[:needed]).ljust(needed, b"\0")))
+        super().set_input(context, index, tensor)
+
+
+factory = factory_for(UncheckedLength)

@@ -1,0 +1,55 @@
+"""load loads the graph before it finds that the out-pointer is bad: the graph stays, unreachable.
+
+Wasmtime's wiggle glue stores a call's result after the host method returns, so a load whose
+graph out-pointer lies past the end of memory has already put the graph in the table when the
+store fails (witx-and-hosts.md §3.1: errors "after the trait method runs" become traps; Wasmtime
+traps there, this host answers the right errno so that the leaked graph is its only fault). The
+guest never learns the handle, yet the graph holds memory and a slot: with the reference's limit
+of 64 graphs, 64 such calls make every later load fail. load with a bad out-pointer must load
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import wasmtime
+
+from conformance.bindings import ErrnoError, FunctionSignature
+from conformance.host import ReferenceHost
+from mutants import _glue
+
+CAUGHT_BY = ("load.out-pointer-out-of-bounds",)
+
+
+def store_result_last(
+    signature: FunctionSignature, bindings: ModuleType, method: Callable[..., Any], call: _glue.HostFunction
+) -> _glue.HostFunction:
+    """load, running the method before it checks where the result goes."""
+    if signature.name != "load":
+        return call
+    out_pointer = signature.out_pointer
+    assert out_pointer is not None
+    assert signature.result is not None
+    result_size = signature.result.size
+
+    def late(caller: wasmtime.Caller, *arguments: int) -> int:
+        guest = _glue.guest_memory(caller, bindings)
+        if guest is None or (arguments[out_pointer] & _glue.I32) + result_size <= guest.size:
+            return call(caller, *arguments)
+        try:
+            method(*_glue.decode_arguments(guest, signature, arguments))
+        except ErrnoError as error:
+            return int(error.errno)
+        return int(bindings.NnErrno.INVALID_ARGUMENT)  # storing the handle fails
+
+    return late
+
+
+def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+    """The reference host, linked so that load stores its result last."""
+    _glue.install(wrap=store_result_last)
+    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
