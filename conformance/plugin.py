@@ -37,6 +37,16 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.generate, Phase.shrink, Phase.explain],
 )
 settings.register_profile("thorough", max_examples=5000, deadline=None, suppress_health_check=_SLOW)
+# Hosts run through a command line start a process per scenario: fewer examples, still derandomized.
+settings.register_profile(
+    "command-host",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=_SLOW,
+    derandomize=True,
+    print_blob=True,
+    database=None,
+)
 
 _LEDGER = pytest.StashKey[Ledger]()
 _HOST = pytest.StashKey[HostAdapter]()

@@ -327,11 +327,11 @@ def _judge_calls(
             continue
         facts = _facts(prediction, outcome, compiled.regions[position], result, bit_exact)
         clauses = [catalog[clause_id] for clause_id in prediction.clauses]
-        if not prediction.success and outcome.kind == "returned" and outcome.errno != 0:
-            # Several violations: the errno of any one of them is the right answer; judge that one.
-            matching = [clause for clause in clauses if outcome.matches(clause.expect)]
-            clauses = matching[:1] or clauses
         judgements = tuple(judge(clause, outcome, facts) for clause in clauses)
+        if len(judgements) > 1 and not prediction.success:
+            # Several violations: answering for any one of them is right. Judge the call by the
+            # clause it meets best (the most levels passed; the first listed on a tie).
+            judgements = (max(judgements, key=lambda j: sum(v.passed for v in j.verdicts.values())),)
         if outcome.kind == "returned" and (outcome.errno == 0) != prediction.success:
             diverged[position] = position
         records.append(CallRecord(position, operation, prediction, outcome, judgements))
