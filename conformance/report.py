@@ -55,6 +55,17 @@ CHECKPOINT_SECONDS = 5.0
 LEVEL_NAMES = tuple(level.name.lower() for level in Level)
 
 
+
+def _shown_path(path: Path) -> str:
+    """``path`` as a report shows it: relative to the current folder or the project, never absolute."""
+    from conformance.expectations import PROJECT_ROOT
+
+    resolved = path.resolve()
+    for base in (Path.cwd().resolve(), PROJECT_ROOT):
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return path.name
+
 def default_report_dir(host: str) -> Path:
     """Where a host's reports go unless ``--wasi-nn-report`` says: ``reports/HOST``."""
     return Path("reports") / safe_name(host)
@@ -359,7 +370,7 @@ def _build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, A
             "hypothesis_profile": ledger.hypothesis_profile,
         },
         "expectations": {
-            "file": str(ledger.expectations.path) if ledger.expectations.path else None,
+            "file": _shown_path(ledger.expectations.path) if ledger.expectations.path else None,
             "departures": len(ledger.expectations.departures),
             "unexpected_passes": [departure.key for departure in stale],
         },
