@@ -52,7 +52,7 @@ class Clause:
     def tags(self) -> dict[str, str]:
         """Tags for filtering reports: the call and, for error clauses, the errno."""
         tags = {"call": self.call, "level": self.level.name.lower()}
-        if self.expect not in ("success", "error"):
+        if self.expect not in ("success", "error", "trap"):
             tags["errno"] = self.expect
         return tags
 

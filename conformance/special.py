@@ -3,6 +3,8 @@
 - ``link.all-functions``: the driver, which imports every function of the revision, runs an
   empty script;
 - ``link.older-revision-guest``: the driver built for the 2022-10 imports runs on the host;
+- ``link.unknown-import``: ``fixtures/guests/unknown_import.wat`` imports a function no
+  revision defines;
 - ``memory.missing-export``: ``fixtures/guests/no_memory.wat`` calls load without a memory.
 """
 
@@ -74,7 +76,17 @@ def _missing_memory(run: RunOutcome) -> CallOutcome:
     return _host_died(run)
 
 
-SPECIAL_CLAUSES = ("link.all-functions", "link.older-revision-guest", "memory.missing-export")
+def _unknown_import(run: RunOutcome) -> CallOutcome:
+    """Exit 0: the host linked it (an extension); refused at instantiation: a trap-like end."""
+    if run.kind == "exited" and run.exit_code == 0:
+        return CallOutcome("returned", 0, "success")
+    if run.kind in ("exited", "trapped"):
+        detail = (run.message or run.stderr.decode("utf-8", "replace")).strip().splitlines()
+        return CallOutcome("trapped", message=" / ".join(detail[:2]) or f"exit code {run.exit_code}")
+    return _host_died(run)
+
+
+SPECIAL_CLAUSES = ("link.all-functions", "link.older-revision-guest", "link.unknown-import", "memory.missing-export")
 
 
 def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout: float = TIMEOUT) -> SpecialRun:
@@ -85,6 +97,9 @@ def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout
     elif clause_id == "link.older-revision-guest":
         wasm, interpret, description = _link(revision("2022-10").bindings)
         description = "the driver built for the 2022-10 imports, with an empty script"
+    elif clause_id == "link.unknown-import":
+        wasm = bytes(wasmtime.wat2wasm((GUESTS / "unknown_import.wat").read_text()))
+        interpret, description = _unknown_import, "fixtures/guests/unknown_import.wat"
     elif clause_id == "memory.missing-export":
         wasm = bytes(wasmtime.wat2wasm((GUESTS / "no_memory.wat").read_text()))
         interpret, description = _missing_memory, "fixtures/guests/no_memory.wat"
