@@ -525,6 +525,23 @@ def model_bytes(name: str) -> bytes:
     return FIXTURES[name].build_bytes()
 
 
+@functools.cache
+def nul_terminated_model_bytes(name: str) -> bytes:
+    """Fixture ``name`` serialized so that its last byte is 0: the same graph, with a metadata
+    entry whose value is one NUL.
+
+    A host whose bounds check lets a buffer run one byte past the end of memory, where it reads
+    a zero, then finds a valid model instead of garbage, and shows its fault by succeeding.
+    """
+    model = FIXTURES[name].build()
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "nul", "\0"
+    data: bytes = model.SerializeToString(deterministic=True)
+    # Fields serialize in number order and metadata_props is the last one the fixtures have.
+    assert data.endswith(b"\0"), "the metadata entry did not come last"
+    return data
+
+
 def sha256_hex(data: bytes) -> str:
     """Return the hex sha256 digest of ``data``, as recorded in the manifest."""
     return hashlib.sha256(data).hexdigest()

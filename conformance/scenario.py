@@ -17,6 +17,7 @@ from functools import cache
 from types import ModuleType
 
 from conformance import oracle
+from conformance.models import nul_terminated_model_bytes
 from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Facts, Judgement, judge, load_catalog
@@ -171,8 +172,8 @@ def _compile_operation(
         encoding = model.encoding_of(operation)
         target = model.target_of(operation)
         buffers = operation.builders
+        packaging = host.capabilities.encodings.get(getattr(encoding, "name", "").lower(), "onnx")
         if buffers is None:
-            packaging = host.capabilities.encodings.get(getattr(encoding, "name", "").lower(), "onnx")
             buffers = tuple(packaged(operation.fixture, packaging))
         array = encoder.builders(buffers)
         slot = encoder.result_slot(encoder.functions["load"])
@@ -183,12 +184,16 @@ def _compile_operation(
             count = 0x20000000 + count
         elif operation.fault in ("builder-past-end", "builder-wraps"):
             entry_format = "<" + encoder.info("graph_builder_array").element.format  # type: ignore[union-attr]
-            # One byte past the end catches a bounds check that is off by one.
-            start, length = (
-                (encoder.memory_size - 3, 4) if operation.fault == "builder-past-end" else (0xFFFFFFF0, 0x20)
-            )
-            pointer = encoder.place(struct.pack(entry_format, start, length), 4)
-            count = 1
+            pointer, count = encoder.alloc(struct.calcsize(entry_format), 4), 1
+            if operation.fault == "builder-past-end":
+                # All but the last byte in memory. For ONNX that byte is a zero, so a host whose
+                # bounds check is off by one (and reads a zero there) finds a valid model.
+                data = nul_terminated_model_bytes(operation.fixture) if packaging == "onnx" else buffers[0]
+                start, length = encoder.alloc_at_end(len(data) - 1), len(data)
+                encoder.script.write(start, data[:-1])
+            else:
+                start, length = 0xFFFFFFF0, 0x20
+            encoder.script.write(pointer, struct.pack(entry_format, start, length))
         elif operation.fault == "out-pointer-past-end":
             # Aligned, so only a bounds check can refuse it.
             out = encoder.memory_size

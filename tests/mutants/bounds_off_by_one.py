@@ -16,11 +16,9 @@ from typing import Any
 
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
-from mutants import _gaps, _glue
+from mutants import _glue
 
-CAUGHT_BY = ("load_by_name.name-out-of-bounds", "set_input.data-out-of-bounds")
-
-GAPS = {"load.builder-out-of-bounds": _gaps.ONE_PAST_THE_END}
+CAUGHT_BY = ("load.builder-out-of-bounds", "load_by_name.name-out-of-bounds", "set_input.data-out-of-bounds")
 
 
 class OffByOneMemory(GuestMemory):
