@@ -150,7 +150,7 @@ def _fixtures(arguments: argparse.Namespace) -> int:
 
 
 def _report(arguments: argparse.Namespace) -> int:
-    from conformance.report import combine
+    from conformance.reports import combine
 
     try:
         page = combine(arguments.reports, arguments.out)

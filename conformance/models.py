@@ -527,11 +527,11 @@ def model_bytes(name: str) -> bytes:
 
 @functools.cache
 def nul_terminated_model_bytes(name: str) -> bytes:
-    """Fixture ``name`` serialized so that its last byte is 0: the same graph, with a metadata
-    entry whose value is one NUL.
+    """Fixture ``name`` serialized so that its last byte is 0.
 
-    A host whose bounds check lets a buffer run one byte past the end of memory, where it reads
-    a zero, then finds a valid model instead of garbage, and shows its fault by succeeding.
+    It is the same graph with a metadata entry whose value is one NUL. A host whose bounds
+    check lets a buffer run one byte past the end of memory, where it reads a zero, then finds
+    a valid model instead of garbage, and shows its fault by succeeding.
     """
     model = FIXTURES[name].build()
     entry = model.metadata_props.add()

@@ -172,7 +172,7 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
     """The host under test with its ledger, shared by every conformance test of the session."""
     from conformance.adapters.select import select_host
     from conformance.expectations import ExpectationsError, find_expectations
-    from conformance.report import sigterm_as_interrupt
+    from conformance.reports import sigterm_as_interrupt
 
     config = request.config
     revision = find_revision(config.getoption("--wasi-nn-revision"))
@@ -200,7 +200,7 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
 
 
 def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:
-    from conformance.report import default_report_dir
+    from conformance.reports import default_report_dir
 
     return Path(config.getoption("--wasi-nn-report") or default_report_dir(host.name))
 
@@ -252,7 +252,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ledger = _ledger(item.config)
     if ledger is not None:
         from conformance.expectations import settle_report
-        from conformance.report import checkpoint
+        from conformance.reports import checkpoint
 
         settle_report(ledger, item, report)
         if report.when == "teardown":
@@ -276,7 +276,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if ledger is None:
         return
     from conformance.expectations import write_expectations
-    from conformance.report import write_reports
+    from conformance.reports import write_reports
 
     session.config.stash[_RESTORE_SIGTERM]()
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED

@@ -1,6 +1,6 @@
 """Re-run one failing case of a report on a host, and judge it again.
 
-A case folder (``reports/HOST/repro/CASE/``, written by :mod:`conformance.report`) holds the
+A case folder (``reports/HOST/repro/CASE/``, written by :mod:`conformance.reports`) holds the
 guest (``guest.wasm``), its stdin (``stdin.bin``), the models it preloads (``graphs/``), the
 script in words (``script.txt``), and ``case.json``: the scenario as data, how the host was
 chosen, and the failures seen. ``wasi-nn-conformance replay CASE`` runs the scenario once

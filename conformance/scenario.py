@@ -17,7 +17,6 @@ from functools import cache
 from types import ModuleType
 
 from conformance import oracle
-from conformance.models import nul_terminated_model_bytes
 from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Facts, Judgement, judge, load_catalog
@@ -39,6 +38,7 @@ from conformance.model import (
     SpecModel,
     call_name,
 )
+from conformance.models import nul_terminated_model_bytes
 
 #: The driver never touches memory below this address; a host that writes there wrote
 #: through a null or garbage pointer.

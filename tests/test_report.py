@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conformance import report
-from conformance.report import SCHEMA_PATH, summary_markdown, write_atomically
+from conformance import reports as report
+from conformance.reports import SCHEMA_PATH, markdown, summary_markdown, write_atomically
 from tests.hosts.errno_host import DEPARTING_CLAUSE
 from tests.hosts.runs import CRASHING, DEPARTING, PROJECT, SuiteRun, run_suite, start, suite_command
 
@@ -235,7 +235,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: p
 
 @pytest.mark.parametrize("text", ["plain", "a `tick`", "``double``", "`edge"])
 def test_markdown_code_spans_hold_any_backticks(text: str) -> None:
-    span = report._code(text)
+    span = markdown._code(text)
     fence = re.match(r"`+", span)
     assert fence is not None
     assert fence.group(0) not in text

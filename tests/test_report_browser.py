@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance.report import combine
+from conformance.reports import combine
 from tests.hosts.errno_host import DEPARTING_CLAUSE
 from tests.hosts.runs import CRASHING, DEPARTING, SuiteRun, run_suite, start
 
