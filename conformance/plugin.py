@@ -297,4 +297,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line)
 
 
-__all__ = ["Level", "Suite"]
+__all__ = ["Suite"]

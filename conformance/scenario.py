@@ -21,7 +21,7 @@ from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Facts, Judgement, judge, load_catalog
 from conformance.guest.driver import driver_wasm, parse_transcript
-from conformance.guest.encoder import CANARY, Region, ScriptEncoder, ScriptResult
+from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.model import (
     Compute,
     Forged,
@@ -458,4 +458,4 @@ def describe(operation: Operation) -> str:
     return f"{call_name(operation)}({', '.join(fields)})"
 
 
-__all__ = ["CANARY", "CallRecord", "ScenarioRun", "describe", "predict", "run_scenario"]
+__all__ = ["CallRecord", "ScenarioRun", "describe", "predict", "run_scenario"]

@@ -1,8 +1,12 @@
 """Hosts under test: how the suite runs a guest on each, and what each can be asked.
 
-- :class:`~conformance.adapters.base.HostAdapter` is the interface, with
-  :class:`~conformance.adapters.base.Capabilities` and the outcome kinds of a run;
-- :mod:`conformance.adapters.inprocess`: the reference host and ``module:factory`` Python hosts;
+- :mod:`~conformance.adapters.base`: the interface (:class:`HostAdapter`), :class:`Capabilities`
+  and the outcome kinds of a run;
+- :mod:`~conformance.adapters.inprocess`: the reference host and ``module:factory`` Python hosts;
+- :mod:`~conformance.adapters.subprocess`: any runtime's command line, bounded in time and memory;
+- :mod:`~conformance.adapters.wasmtime_cli`: the Wasmtime CLI with its OpenVINO backend;
+- :mod:`~conformance.adapters.packaging`: fixture models as the builders each encoding takes;
+- :mod:`~conformance.adapters.select`: the host the suite's options name.
 """
 
 from conformance.adapters.base import PACKAGINGS, Capabilities, HostAdapter, OutcomeKind, RunOutcome
