@@ -50,7 +50,7 @@ class Clause:
 
     @property
     def tags(self) -> dict[str, str]:
-        """Tags for filtering reports: the call and, for error clauses, the errno."""
+        """Tags for filtering reports: the call, the level and, for errno clauses, the errno."""
         tags = {"call": self.call, "level": self.level.name.lower()}
         if self.expect not in ("success", "error", "trap"):
             tags["errno"] = self.expect

@@ -150,6 +150,8 @@ def _docstring(text: str, indent: str) -> list[str]:
     if not text:
         return []
     escaped = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if escaped.endswith('"'):  # it would run into the closing quotes
+        escaped = escaped[:-1] + '\\"'
     lines = escaped.splitlines()
     if len(lines) == 1:
         return [f'{indent}"""{lines[0]}"""']

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -70,7 +70,8 @@ class Load:
     """``load`` of a fixture model, packaged as the host takes it for ``encoding``.
 
     ``encoding`` and ``target`` are case names or raw values; ``None`` encoding means the
-    host's own encoding for ONNX fixtures. ``builders`` replaces the packaged buffers.
+    host's own encoding for ONNX fixtures. ``builders`` puts invalid buffers in place of the
+    packaged ones (a wrong count, or bytes that are no model): such a load is predicted to fail.
     """
 
     fixture: str = "add_f32"
@@ -154,7 +155,7 @@ class Prediction:
 
     ``success``: whether it must succeed. ``clauses``: the clauses that decide it (the valid
     ones on success, every violated one on failure). ``output``: on a successful get_output,
-    the bytes native onnxruntime gives, with the fixture and tensor type for the tolerance.
+    the array native onnxruntime gives, with the fixture and tensor type for the tolerance.
     """
 
     success: bool
@@ -195,8 +196,6 @@ _FAULT_CLAUSES = {
     ("get_output", "buffer-size-wraps"): "get_output.buffer-out-of-bounds",
     ("get_output", "out-pointer-past-end"): "get_output.out-pointer-out-of-bounds",
 }
-
-_ELEMENT_SIZES = {"f16": 2, "f32": 4, "f64": 8, "u8": 1, "i32": 4, "i64": 8}
 
 
 def call_name(operation: Operation) -> str:
@@ -363,7 +362,8 @@ class SpecModel:
             violated.append("set_input.tensor-type-mismatch")
         if not _shape_matches(spec.shape, operation.dimensions):
             violated.append("set_input.shape-mismatch")
-        if math.prod(operation.dimensions) * _ELEMENT_SIZES[given] != len(operation.data):
+        element_size = models.NUMPY_DTYPES[cast(models.TensorType, given)].itemsize
+        if math.prod(operation.dimensions) * element_size != len(operation.data):
             violated.append("set_input.data-length-mismatch")
         if violated:
             return Prediction(False, tuple(violated))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.adapters.base import HostAdapter
+from conformance.adapters.base import Capabilities, HostAdapter
 from conformance.catalog import Facts, Level, judge, load_catalog
 from conformance.model import NotAskable, Scenario
 from conformance.results import Ledger, Observation, Reproducer, marker_descriptions, operation_tags, tag_markers
@@ -97,17 +97,15 @@ class Suite:
         host: HostAdapter,
         bindings: ModuleType,
         ledger: Ledger,
-        report_dir: Path,
         timeout: float = SCENARIO_TIMEOUT,
     ) -> None:
         self.host = host
         self.bindings = bindings
         self.ledger = ledger
-        self.report_dir = report_dir
         self.timeout = timeout
 
     @property
-    def capabilities(self) -> Any:
+    def capabilities(self) -> Capabilities:
         """The host's capabilities."""
         return self.host.capabilities
 
@@ -196,7 +194,7 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
     config.stash[_LEDGER] = ledger
     config.stash[_HOST] = host
     config.stash[_RESTORE_SIGTERM] = sigterm_as_interrupt()
-    return Suite(host, revision.bindings, ledger, _report_dir(config, host), config.getoption("--wasi-nn-timeout"))
+    return Suite(host, revision.bindings, ledger, config.getoption("--wasi-nn-timeout"))
 
 
 def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:

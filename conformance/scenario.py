@@ -20,7 +20,7 @@ from conformance import oracle
 from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Facts, Judgement, judge, load_catalog
-from conformance.guest.driver import driver_wasm, parse_transcript
+from conformance.guest.driver import WORKING_AREA_START, Deref, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.model import (
     Compute,
@@ -40,9 +40,12 @@ from conformance.model import (
 )
 from conformance.models import nul_terminated_model_bytes
 
-#: The driver never touches memory below this address; a host that writes there wrote
-#: through a null or garbage pointer.
-LOW_MEMORY = 0x100
+#: The driver never touches memory below this address and no script writes there: a host
+#: that does wrote through a null or garbage pointer.
+LOW_MEMORY = WORKING_AREA_START
+
+#: How far off its alignment a misaligned record or result is placed.
+MISALIGNMENT = 2
 
 #: Seconds one scenario may take before the host counts as hung.
 SCENARIO_TIMEOUT = 120.0
@@ -143,11 +146,13 @@ def _with_stray_write(call: CallRecord, message: str) -> CallRecord:
 # -- compiling ------------------------------------------------------------------------------
 
 
-def _handle(argument: HandleArgument, compiled: _Compiled) -> int | object:
+def _handle(argument: HandleArgument, compiled: _Compiled) -> int | Deref:
+    """A handle argument: a forged value, or the result slot of the load or init that made it.
+
+    When that call failed, its slot still holds the canary fill: a forged handle too.
+    """
     if isinstance(argument, Forged):
         return argument.value
-    # The slot of the operation that made it; if that operation was never compiled to a call
-    # with a result, this reads the slot's canary fill, which is a forged handle too.
     return compiled.regions[argument.op][0].deref()
 
 
@@ -176,15 +181,23 @@ def _compile_operation(
         if buffers is None:
             buffers = tuple(packaged(operation.fixture, packaging))
         array = encoder.builders(buffers)
-        slot = encoder.result_slot(encoder.functions["load"])
+        result = encoder.functions["load"].result
+        assert result is not None
+        # A misaligned result gets room in its guarded slot: a host that stores it anyway
+        # (harmless, accepted below the errno level) must not look like a stray write.
+        room = MISALIGNMENT if operation.fault == "out-pointer-misaligned" else 0
+        slot = encoder.region(result.size + room)
         pointer, count, out = array.pointer, array.length, slot.address
+        entry = encoder.info("graph_builder_array").element
+        assert entry is not None
         if operation.fault == "builder-array-past-end":
-            pointer = encoder.memory_size - 4
+            # Aligned, one alignment unit of the entry past the end.
+            pointer = encoder.memory_size - entry.size + entry.align
         elif operation.fault == "builder-array-wraps":
             count = 0x20000000 + count
         elif operation.fault in ("builder-past-end", "builder-wraps"):
-            entry_format = "<" + encoder.info("graph_builder_array").element.format  # type: ignore[union-attr]
-            pointer, count = encoder.alloc(struct.calcsize(entry_format), 4), 1
+            entry_format = "<" + entry.format
+            pointer, count = encoder.alloc(entry.size, entry.align), 1
             if operation.fault == "builder-past-end":
                 # All but the last byte in memory. For ONNX that byte is a zero, so a host whose
                 # bounds check is off by one (and reads a zero there) finds a valid model.
@@ -198,7 +211,7 @@ def _compile_operation(
             # Aligned, so only a bounds check can refuse it.
             out = encoder.memory_size
         elif operation.fault == "out-pointer-misaligned":
-            out = slot.address + 1
+            out = slot.address + MISALIGNMENT
         number = encoder.call("load", pointer, count, int(encoding), int(target), out)
         return number, [slot]
     if isinstance(operation, LoadByName):
@@ -206,17 +219,18 @@ def _compile_operation(
         if operation.fault == "name-past-end":
             name_pointer = encoder.memory_size - len(operation.name) + 1
         slot = encoder.result_slot(encoder.functions["load_by_name"])
-        return encoder.call("load_by_name", name_pointer, len(operation.name) or 0, slot.address), [slot]
+        return encoder.call("load_by_name", name_pointer, len(operation.name), slot.address), [slot]
     if isinstance(operation, InitExecutionContext):
         slot = encoder.result_slot(encoder.functions["init_execution_context"])
         out = encoder.memory_size if operation.fault == "out-pointer-past-end" else slot.address
-        return encoder.call("init_execution_context", _handle(operation.graph, compiled), out), [slot]  # type: ignore[arg-type]
+        return encoder.call("init_execution_context", _handle(operation.graph, compiled), out), [slot]
     if isinstance(operation, SetInput):
         return _compile_set_input(operation, encoder, compiled), []
     if isinstance(operation, Compute):
-        return encoder.call("compute", _handle(operation.context, compiled)), []  # type: ignore[arg-type]
+        return encoder.call("compute", _handle(operation.context, compiled)), []
     assert isinstance(operation, GetOutput)
-    buffer = encoder.region(operation.max_size if operation.fault is None else 16)
+    # The guarded buffer is as large as the size passed, unless the fault is the buffer itself.
+    buffer = encoder.region(operation.max_size if operation.fault in (None, "out-pointer-past-end") else 16)
     written = encoder.result_slot(encoder.functions["get_output"])
     address, size, out = buffer.address, operation.max_size, written.address
     if operation.fault == "buffer-past-end":
@@ -227,18 +241,20 @@ def _compile_operation(
     elif operation.fault == "out-pointer-past-end":
         out = encoder.memory_size
     context = _handle(operation.context, compiled)
-    number = encoder.call("get_output", context, operation.index, address, size, out)  # type: ignore[arg-type]
+    number = encoder.call("get_output", context, operation.index, address, size, out)
     return number, [buffer, written]
 
 
 def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _Compiled) -> int:
     bindings = encoder.bindings
-    dimension_format = encoder.info("tensor_dimensions").element.format  # type: ignore[union-attr]
+    dimension = encoder.info("tensor_dimensions").element
+    assert dimension is not None
     dims_pointer = encoder.place(
-        struct.pack(f"<{len(operation.dimensions)}{dimension_format}", *operation.dimensions), 4
+        struct.pack(f"<{len(operation.dimensions)}{dimension.format}", *operation.dimensions), dimension.align
     )
     dims_length = len(operation.dimensions)
-    record_pointer = encoder.alloc(bindings.Tensor.SIZE + 2, 8)
+    # Room for the record at an aligned address, or MISALIGNMENT bytes off it.
+    record_pointer = encoder.alloc(bindings.Tensor.SIZE + MISALIGNMENT, bindings.Tensor.ALIGN)
     if operation.data_at_memory_end:
         # Valid data whose last byte is the last byte of memory: a bounds check off by one
         # the other way refuses it.
@@ -249,7 +265,8 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
     data_length = len(operation.data)
     end = encoder.memory_size
     if operation.fault == "dimensions-past-end":
-        dims_pointer = end - 4
+        # Aligned: the first dimension in memory, the second past its end.
+        dims_pointer = end - dimension.size
         dims_length = max(dims_length, 2)
     elif operation.fault == "dimensions-wrap":
         dims_length = 0x40000000 + dims_length
@@ -270,15 +287,16 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
     padding_start = type_offset + type_size
     packed[padding_start : padding_start + len(operation.padding)] = operation.padding
     if operation.fault == "record-past-end":
-        # Aligned, with all but its last 4 bytes (the data length) in memory: only a bounds
-        # check of the whole record refuses it.
-        record_pointer = end - len(packed) + 4
-        encoder.script.write(record_pointer, bytes(packed[:-4]))
+        # Aligned, with all but its last field (the data length) in memory: only a bounds check
+        # of the whole record refuses it.
+        outside = bindings.Tensor.SIZE - bindings.Tensor.OFFSETS["data.length"]
+        record_pointer = end - len(packed) + outside
+        encoder.script.write(record_pointer, bytes(packed[:-outside]))
     else:
         if operation.fault == "record-misaligned":
-            record_pointer += 2
+            record_pointer += MISALIGNMENT
         encoder.script.write(record_pointer, bytes(packed))
-    return encoder.call("set_input", _handle(operation.context, compiled), operation.index, record_pointer)  # type: ignore[arg-type]
+    return encoder.call("set_input", _handle(operation.context, compiled), operation.index, record_pointer)
 
 
 # -- judging --------------------------------------------------------------------------------
@@ -390,8 +408,7 @@ def _outcome(
             name = errnos(errno).name.lower() if errno in errnos._value2member_map_ else None
             return CallOutcome("returned", errno, name)
         # Announced, never returned: the run ended inside this call.
-        kind = run.kind if run.kind != "exited" else "crashed"
-        return CallOutcome("trapped" if kind == "trapped" else kind, message=_last_words(run))
+        return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=_last_words(run))
     if run.kind == "exited" and result is not None and result.transcript.complete:
         return CallOutcome("not_reached", message="the driver stopped before it")
     return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=_last_words(run))
@@ -446,7 +463,8 @@ def describe(operation: Operation) -> str:
     fields = []
     for name in operation.__dataclass_fields__:
         value = getattr(operation, name)
-        if name == "demonstrates" or value in (None, (), False) or (name == "padding" and value == b"\0\0\0"):
+        # Not "value in (None, False)": 0 == False, and index 0 or type 0 must show.
+        if name == "demonstrates" or value is None or value is False or value == () or value == b"\0\0\0":
             continue
         if isinstance(value, bytes | tuple) and name in ("data", "builders"):
             value = f"<{len(value)} {'bytes' if isinstance(value, bytes) else 'buffers'}>"

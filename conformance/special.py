@@ -63,9 +63,9 @@ def _link(bindings_of_guest: ModuleType) -> tuple[bytes, Callable[[RunOutcome], 
     return driver_wasm(_imports(bindings_of_guest)), _driver_ran, "the driver with an empty script"
 
 
-def _missing_memory(run: RunOutcome) -> CallOutcome:
+def _missing_memory(run: RunOutcome, bindings: ModuleType) -> CallOutcome:
     if run.kind == "exited" and run.exit_code == 0:
-        return CallOutcome("returned", 3, "missing_memory")
+        return CallOutcome("returned", int(bindings.NnErrno.MISSING_MEMORY), "missing_memory")
     text = run.message + run.stderr.decode("utf-8", "replace")
     if "load_answered_success" in text:
         return CallOutcome("returned", 0, "success")
@@ -102,7 +102,7 @@ def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout
         interpret, description = _unknown_import, "fixtures/guests/unknown_import.wat"
     elif clause_id == "memory.missing-export":
         wasm = bytes(wasmtime.wat2wasm((GUESTS / "no_memory.wat").read_text()))
-        interpret, description = _missing_memory, "fixtures/guests/no_memory.wat"
+        interpret, description = (lambda run: _missing_memory(run, bindings)), "fixtures/guests/no_memory.wat"
     else:
         raise KeyError(clause_id)
     run = host.run(wasm, b"", {}, timeout)

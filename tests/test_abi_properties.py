@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import struct
-import sys
-import types
 from dataclasses import dataclass
 
+from driving import generated_module
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -163,23 +162,9 @@ def test_every_lowering_is_well_formed(case: tuple[str, list[list[str]], list[bo
         assert signature.results == (("i32",) if function.results else ())
 
 
-def _generated_module(text: str) -> types.ModuleType:
-    """Generate bindings for ``text`` and import them, as a user of the generator would."""
-    document = parse(text + "(module $m)\n", "random.witx")
-    source = codegen.generate_source(document, "random.witx")
-    module = types.ModuleType("random_bindings")
-    # dataclasses resolves string annotations (ClassVar) through sys.modules.
-    sys.modules[module.__name__] = module
-    try:
-        exec(compile(source, "random_bindings.py", "exec"), module.__dict__)
-    finally:
-        del sys.modules[module.__name__]
-    return module
-
-
 @given(witx_typenames(), st.data())
 def test_generated_records_round_trip_any_bytes(source: WitxSource, data: st.DataObject) -> None:
-    module = _generated_module(source.text)
+    module = generated_module(source.text)
     for named in parse(source.text).typenames:
         resolved = resolve(named)
         if not isinstance(resolved, Record):

@@ -11,14 +11,14 @@ import numpy.typing as npt
 import onnx
 import onnxruntime
 import pytest
-from driving import encoder, run_on_reference
+from driving import TypedScript, encoder, run_on_reference
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conformance import models
 from conformance.guest.driver import WriteStep
-from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
+from conformance.guest.encoder import Region, ScriptResult
 from conformance.host import GuestOptions, HostLimits, ReferenceHost, Situation, run_guest
 from conformance.revisions import revision
 
@@ -63,7 +63,7 @@ def infer(
     slack: int = 0,
 ) -> tuple[ScriptResult, list[Region], list[Region], list[int]]:
     """Load, set every input, compute and read every output through the driver."""
-    script = ScriptEncoder(bindings)
+    script = TypedScript(bindings)
     load, graph = script.load([model], int(bindings.GraphEncoding.ONNX), int(bindings.ExecutionTarget.CPU))
     init, context = script.init_execution_context(graph.deref())
     calls = [load, init]
@@ -222,13 +222,13 @@ A = np.arange(6, dtype=np.float32).reshape(2, 3)
 F32 = int(nn.TensorType.F32)
 
 
-def _loaded(script: ScriptEncoder, model: bytes = ADD) -> tuple[Region, Region]:
+def _loaded(script: TypedScript, model: bytes = ADD) -> tuple[Region, Region]:
     _, graph = script.load([model], ONNX, CPU)
     _, context = script.init_execution_context(graph.deref())
     return graph, context
 
 
-def _ready(script: ScriptEncoder) -> Region:
+def _ready(script: TypedScript) -> Region:
     _, context = _loaded(script)
     script.set_input(context.deref(), 0, [2, 3], F32, A.tobytes())
     script.set_input(context.deref(), 1, [2, 3], F32, A.tobytes())
@@ -236,12 +236,12 @@ def _ready(script: ScriptEncoder) -> Region:
     return context
 
 
-Case = Callable[[ScriptEncoder], tuple[int, list[Region]]]
+Case = Callable[[TypedScript], tuple[int, list[Region]]]
 """Builds a script; returns the call under test and the regions that call must leave untouched."""
 
 
 def _load_with(buffers: list[bytes], encoding: int = ONNX, target: int = CPU) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         call, slot = script.load(buffers, encoding, target)
         return call, [slot]
 
@@ -249,7 +249,7 @@ def _load_with(buffers: list[bytes], encoding: int = ONNX, target: int = CPU) ->
 
 
 def _raw_load(builder_pointer: int, builder_length: int, slot_offset: int = 0, out: int | None = None) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         slot = script.result_slot(script.functions["load"])
         pointer = script.builders([ADD]).pointer if builder_pointer < 0 else builder_pointer
         target_out = slot.address + slot_offset if out is None else out
@@ -259,7 +259,7 @@ def _raw_load(builder_pointer: int, builder_length: int, slot_offset: int = 0, o
 
 
 def _builder_entry(pointer: int, length: int) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         entry = script.place(int(pointer).to_bytes(4, "little") + int(length).to_bytes(4, "little"), 4)
         slot = script.result_slot(script.functions["load"])
         return script.call("load", entry, 1, ONNX, CPU, slot.address), [slot]
@@ -268,17 +268,17 @@ def _builder_entry(pointer: int, length: int) -> Case:
 
 
 def _set_input(dimensions: list[int], tensor_type: int, data: bytes, index: int = 0, model: bytes = ADD) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         _, context = _loaded(script, model)
         return script.set_input(context.deref(), index, dimensions, tensor_type, data), []
 
     return case
 
 
-def _tensor_record(mutate: Callable[[ScriptEncoder, int], int]) -> Case:
+def _tensor_record(mutate: Callable[[TypedScript, int], int]) -> Case:
     """set_input of a valid tensor whose record address ``mutate`` changes."""
 
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         _, context = _loaded(script)
         record = script.tensor([2, 3], F32, A.tobytes())
         return script.call("set_input", context.deref(), 0, mutate(script, record)), []
@@ -286,7 +286,7 @@ def _tensor_record(mutate: Callable[[ScriptEncoder, int], int]) -> Case:
     return case
 
 
-def _misaligned_copy(script: ScriptEncoder, record: int) -> int:
+def _misaligned_copy(script: TypedScript, record: int) -> int:
     """Write the record just placed again, two bytes off its alignment."""
     last = script.script.steps[-1]
     assert isinstance(last, WriteStep)
@@ -296,7 +296,7 @@ def _misaligned_copy(script: ScriptEncoder, record: int) -> int:
 
 
 def _tensor_fields(dims_pointer: int | None, dims_length: int, data_pointer: int | None, data_length: int) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         _, context = _loaded(script)
         dims = script.place(np.array([2, 3], "<u4").tobytes(), 4) if dims_pointer is None else dims_pointer
         data = script.place(A.tobytes(), 8) if data_pointer is None else data_pointer
@@ -307,7 +307,7 @@ def _tensor_fields(dims_pointer: int | None, dims_length: int, data_pointer: int
 
 
 def _get_output(max_size: int, index: int = 0, computed: bool = True, buffer: int | None = None) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         if computed:
             context = _ready(script)
         else:
@@ -322,7 +322,7 @@ def _get_output(max_size: int, index: int = 0, computed: bool = True, buffer: in
 
 
 def _forged(call: str) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         _ready(script)
         forged = 0x5EED
         if call == "init_execution_context":
@@ -338,14 +338,14 @@ def _forged(call: str) -> Case:
     return case
 
 
-def _compute_missing_input(script: ScriptEncoder) -> tuple[int, list[Region]]:
+def _compute_missing_input(script: TypedScript) -> tuple[int, list[Region]]:
     _, context = _loaded(script)
     script.set_input(context.deref(), 0, [2, 3], F32, A.tobytes())
     return script.compute(context.deref()), []
 
 
 def _load_by_name(name: bytes) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         number, slot = script.load_by_name(name)
         return number, [slot]
 
@@ -353,7 +353,7 @@ def _load_by_name(name: bytes) -> Case:
 
 
 def _nth_load(count: int) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         for _ in range(count - 1):
             script.load([ADD], ONNX, CPU)
         number, slot = script.load([ADD], ONNX, CPU)
@@ -363,7 +363,7 @@ def _nth_load(count: int) -> Case:
 
 
 def _nth_context(count: int) -> Case:
-    def case(script: ScriptEncoder) -> tuple[int, list[Region]]:
+    def case(script: TypedScript) -> tuple[int, list[Region]]:
         _, graph = script.load([ADD], ONNX, CPU)
         for _ in range(count - 1):
             script.init_execution_context(graph.deref())
@@ -389,7 +389,7 @@ def _failing_reshape() -> bytes:
     ).SerializeToString()
 
 
-def _backend_failure(script: ScriptEncoder) -> tuple[int, list[Region]]:
+def _backend_failure(script: TypedScript) -> tuple[int, list[Region]]:
     _, context = _loaded(script, _failing_reshape())
     script.set_input(context.deref(), 0, [3], F32, np.ones(3, np.float32).tobytes())
     script.set_input(context.deref(), 1, [2], int(nn.TensorType.I64), np.array([5, 5], np.int64).tobytes())

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import wasmtime
+from driving import TypedScript
 
 import conformance
 from conformance import models
@@ -29,7 +30,7 @@ from conformance.adapters.subprocess import (
     reference_command_adapter,
 )
 from conformance.guest.driver import driver_wasm, parse_transcript
-from conformance.guest.encoder import ScriptEncoder, ScriptResult
+from conformance.guest.encoder import ScriptResult
 from conformance.revisions import revision
 
 nn = revision("2023-08").bindings
@@ -293,11 +294,11 @@ def test_version_asks_the_program_once() -> None:
 # --- the reference host as a subprocess -------------------------------------------------------
 
 
-def add_f32_script(load_by_name: bytes | None = None) -> tuple[ScriptEncoder, list[npt.NDArray[np.float32]]]:
+def add_f32_script(load_by_name: bytes | None = None) -> tuple[TypedScript, list[npt.NDArray[np.float32]]]:
     """Load add_f32 (ONNX, or by name), set both inputs, compute, read both outputs back."""
     rng = np.random.default_rng(7)
     inputs = [rng.standard_normal((2, 3)).astype(np.float32) for _ in range(2)]
-    script = ScriptEncoder(nn)
+    script = TypedScript(nn)
     if load_by_name is None:
         _, graph = script.load(builders("add_f32", "onnx"), int(nn.GraphEncoding.ONNX), int(nn.ExecutionTarget.CPU))
     else:

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import onnxruntime
 import pytest
 import wasmtime
+from driving import TypedScript
 
 from conformance import models
 from conformance.adapters import packaging
@@ -34,7 +35,7 @@ from conformance.adapters.wasmtime_cli import (
     wasmtime_command,
 )
 from conformance.guest.driver import driver_wasm, parse_transcript
-from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
+from conformance.guest.encoder import Region, ScriptResult
 from conformance.revisions import revision
 
 nn = revision("2023-08").bindings
@@ -91,9 +92,9 @@ def inputs_for(fixture: str, seed: int = 3) -> list[npt.NDArray[Any]]:
 
 def inference(
     load: bytes | tuple[list[bytes], int], inputs: list[npt.NDArray[Any]], output_sizes: list[int]
-) -> tuple[ScriptEncoder, list[Region]]:
+) -> tuple[TypedScript, list[Region]]:
     """Load (builders and encoding, or a name), set every input, compute, read every output."""
-    script = ScriptEncoder(nn)
+    script = TypedScript(nn)
     if isinstance(load, bytes):
         _, graph = script.load_by_name(load)
     else:
@@ -115,7 +116,7 @@ def _type_name(dtype: np.dtype[Any]) -> str:
     return next(name for name, known in models.NUMPY_DTYPES.items() if known == dtype).upper()
 
 
-def run(adapter: CommandAdapter, script: ScriptEncoder, graphs: dict[str, str] | None = None) -> ScriptResult:
+def run(adapter: CommandAdapter, script: TypedScript, graphs: dict[str, str] | None = None) -> ScriptResult:
     outcome = adapter.run(DRIVER, script.script.to_bytes(), graphs or {}, timeout=60)
     assert (outcome.kind, outcome.exit_code) == ("exited", 0), outcome.stderr.decode(errors="replace")[-2000:]
     return ScriptResult(parse_transcript(outcome.stdout))
@@ -156,13 +157,13 @@ def test_preloaded_graphs_load_by_name(cli: CommandAdapter) -> None:
     assert result.returned == [0] * 7
     expected = native("add_f32", inputs)
     assert np.array_equal(np.frombuffer(result.region(buffers[0]).inside, np.float32), expected[0].ravel())
-    unknown = ScriptEncoder(nn)
+    unknown = TypedScript(nn)
     call, _ = unknown.load_by_name(b"missing")
     assert run(cli, unknown, {"adder": "add_f32"}).errno(call) != 0
 
 
 def test_data_shorter_than_its_dimensions_crashes_the_cli(cli_ir: CommandAdapter) -> None:
-    script = ScriptEncoder(nn)
+    script = TypedScript(nn)
     _, graph = script.load(builders("add_f32", "openvino-ir"), OPENVINO, CPU)
     _, context = script.init_execution_context(graph.deref())
     script.set_input(context.deref(), 0, [2, 3], int(nn.TensorType.F32), bytes(20))
@@ -175,7 +176,7 @@ def test_data_shorter_than_its_dimensions_crashes_the_cli(cli_ir: CommandAdapter
 
 
 def test_an_unknown_encoding_traps(cli_ir: CommandAdapter) -> None:
-    script = ScriptEncoder(nn)
+    script = TypedScript(nn)
     script.load(builders("add_f32", "openvino-ir"), 99, CPU)
     outcome = cli_ir.run(DRIVER, script.script.to_bytes(), {}, timeout=60)
     # An error raised by a host function: Wasmtime reports it with the wasm backtrace and exit 1.

@@ -19,8 +19,8 @@ class Capabilities:
     """What a host can be asked. A clause outside them is skipped with the reason, never passed.
 
     ``encodings`` maps each WITX graph_encoding case the host loads to the packaging of the
-    fixture models for it (see :data:`PACKAGINGS`). ``graphs`` are the fixture models the host
-    can preload for ``load_by_name``; empty means it has no ``load_by_name`` support.
+    fixture models for it (see :data:`PACKAGINGS`). ``load_by_name`` says whether the host can
+    preload graphs for ``load_by_name`` (the run passes it the names and fixture models).
     """
 
     revision: str = "2023-08"

@@ -71,8 +71,9 @@ INITIAL_MEMORY_PAGES = 16
 FIRST_FREE_ADDRESS = 0x1000
 """The lowest address a script may use freely; below it lies the driver's reserved region."""
 
-_WORKING_AREA_START = 0x0100
-"""Start of the driver's own working memory; ``[_WORKING_AREA_START, FIRST_FREE_ADDRESS)``."""
+WORKING_AREA_START = 0x0100
+"""Start of the driver's own working memory, ``[WORKING_AREA_START, FIRST_FREE_ADDRESS)``;
+below it the driver never reads or writes."""
 
 MAX_PARAMS = 16
 """The most params a wasi-nn import may have for the driver to call it."""
@@ -366,10 +367,10 @@ class Script:
         """Write ``data`` into guest memory at ``address``."""
         _u32(address, "WRITE address")
         _u32(address + len(data), "WRITE end")
-        if data and address < FIRST_FREE_ADDRESS and address + len(data) > _WORKING_AREA_START:
+        if data and address < FIRST_FREE_ADDRESS and address + len(data) > WORKING_AREA_START:
             raise ValueError(
                 f"WRITE {address:#x}+{len(data)} overlaps the driver's working area "
-                f"[{_WORKING_AREA_START:#x}, {FIRST_FREE_ADDRESS:#x})"
+                f"[{WORKING_AREA_START:#x}, {FIRST_FREE_ADDRESS:#x})"
             )
         self.steps.append(WriteStep(address, bytes(data)))
         return self

@@ -167,55 +167,6 @@ class ScriptEncoder:
         )
         return GuestList(self.place(entries, entry.align), len(buffers))
 
-    def tensor(self, dimensions: Sequence[int], tensor_type: int, data: bytes) -> int:
-        """Place dimensions, data and a tensor record; returns the record's address."""
-        dimension = self.info("tensor_dimensions").element
-        assert dimension is not None
-        dims = GuestList(
-            self.place(struct.pack(f"<{len(dimensions)}{dimension.format}", *dimensions), dimension.align),
-            len(dimensions),
-        )
-        payload = GuestList(self.place(data, 8), len(data))
-        record = self.bindings.Tensor(dims, tensor_type, payload)
-        return self.place(record.pack(), self.bindings.Tensor.ALIGN)
-
-    def load(self, buffers: Sequence[bytes], encoding: int, target: int) -> tuple[int, Region]:
-        """``load``: returns the call number and the guarded slot the graph lands in."""
-        builders = self.builders(buffers)
-        slot = self.result_slot(self.functions["load"])
-        return self.call("load", builders.pointer, builders.length, encoding, target, slot.address), slot
-
-    def load_by_name(self, name: bytes) -> tuple[int, Region]:
-        """``load_by_name``: returns the call number and the graph's slot."""
-        pointer = self.place(name, 1) if name else FIRST_FREE_ADDRESS
-        slot = self.result_slot(self.functions["load_by_name"])
-        return self.call("load_by_name", pointer, len(name), slot.address), slot
-
-    def init_execution_context(self, graph: int | Deref) -> tuple[int, Region]:
-        """``init_execution_context``: returns the call number and the context's slot."""
-        slot = self.result_slot(self.functions["init_execution_context"])
-        return self.call("init_execution_context", graph, slot.address), slot
-
-    def set_input(
-        self, context: int | Deref, index: int, dimensions: Sequence[int], tensor_type: int, data: bytes
-    ) -> int:
-        """``set_input`` of a tensor placed in memory; returns the call number."""
-        return self.call("set_input", context, index, self.tensor(dimensions, tensor_type, data))
-
-    def compute(self, context: int | Deref) -> int:
-        """``compute``; returns the call number."""
-        return self.call("compute", context)
-
-    def get_output(self, context: int | Deref, index: int, max_size: int) -> tuple[int, Region, Region]:
-        """``get_output`` into a guarded buffer of ``max_size`` bytes.
-
-        Returns the call number, the buffer and the bytes-written slot (both to be read back).
-        """
-        buffer = self.region(max_size)
-        written = self.result_slot(self.functions["get_output"])
-        number = self.call("get_output", context, index, buffer.address, max_size, written.address)
-        return number, buffer, written
-
 
 @dataclass(frozen=True, slots=True)
 class ScriptResult:

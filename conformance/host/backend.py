@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # repeat them on stderr.
 onnxruntime.set_default_logger_severity(3)
 
-#: onnxruntime's names of the element types a WITX tensor_type can name, by WITX case name.
+#: The WITX tensor_type case name of each onnxruntime element type a WITX revision can name.
 _ONNX_ELEMENT_TYPES = {
     "tensor(float16)": "f16",
     "tensor(float)": "f32",
@@ -115,10 +115,10 @@ class OnnxRuntimeBackend:
         return encoding in self.SERVED
 
     def load(self, builders: Sequence[memoryview], encoding: str, target: str) -> OnnxRuntimeGraph:
-        """Create an inference session from the single builder buffer."""
+        """Create an inference session from the single builder buffer. Checks: target, builders, model."""
+        providers = self._providers(target)
         if len(builders) != 1:
             raise BackendFault(Situation.BUILDER_COUNT, f"onnx takes 1 builder, got {len(builders)}")
-        providers = self._providers(target)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         try:

@@ -64,8 +64,13 @@ class GuestMemory:
             )
         return self.bytes[address : address + length]
 
-    def decode(self, info: TypeInfo, raw: Iterator[int]) -> Any:
-        """Decode a value of type ``info`` from its raw integers (core arguments or stored fields)."""
+    def decode(self, info: TypeInfo, raw: Iterator[int], stored: bool = False) -> Any:
+        """Decode a value of type ``info`` from its raw integers.
+
+        ``raw`` holds core arguments, or with ``stored`` the integers of a value stored in
+        memory (a record's fields, a list's elements): a record passed as an argument is a
+        pointer to it, a stored one is its fields themselves.
+        """
         kind = info.kind
         if kind == "enum":
             assert info.python is not None
@@ -87,13 +92,17 @@ class GuestMemory:
             if element.kind == "int":
                 # Integers need no decoding beyond unpacking: bytes stay a zero-copy view.
                 return data if element.size == 1 else list(struct.unpack(f"<{length}{element.format}", data))
-            return [self.decode(element, iter(values)) for values in struct.iter_unpack("<" + element.format, data)]
+            return [
+                self.decode(element, iter(values), stored=True)
+                for values in struct.iter_unpack("<" + element.format, data)
+            ]
         if kind == "record":
-            # The stored fields unpack in the same order as they would lower to arguments.
-            values = struct.unpack_from("<" + info.format, self.span(next(raw), info.size, info.align))
-            stored = iter(values)
+            fields = raw
+            if not stored:
+                pointed = self.span(next(raw), info.size, info.align)
+                fields = iter(struct.unpack_from("<" + info.format, pointed))
             assert info.value is not None
-            return info.value(*(self.decode(field.type, stored) for field in info.fields))
+            return info.value(*(self.decode(field.type, fields, stored=True) for field in info.fields))
         if kind == "pointer":
             return GuestPointer(next(raw), self.bytes)
         return next(raw)

@@ -79,7 +79,7 @@ class ReferenceHost:
     # -- graphs ------------------------------------------------------------------------------
 
     def load(self, builder: Sequence[memoryview], encoding: enum.IntEnum, target: enum.IntEnum) -> int:
-        """Load a graph. Checks: encoding served, target, model size, graph count, builders, model."""
+        """Load a graph. Checks: encoding served, model size, graph count, then the backend's own."""
         encoding_name = encoding.name.lower()
         if not self.backend.serves(encoding_name):
             raise self.fault(Situation.ENCODING_NOT_SERVED, f"no backend loads {encoding_name}")

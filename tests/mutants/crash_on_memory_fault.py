@@ -30,10 +30,10 @@ SUBPROCESS = True
 class PanickingMemory(GuestMemory):
     """A list or string range outside memory aborts the process."""
 
-    def decode(self, info: TypeInfo, raw: Iterator[int]) -> Any:
+    def decode(self, info: TypeInfo, raw: Iterator[int], stored: bool = False) -> Any:
         """Decode a value; a list out of bounds is a panic."""
         try:
-            return super().decode(info, raw)
+            return super().decode(info, raw, stored)
         except HostFault as error:
             if info.kind not in ("list", "string") or error.situation is not Situation.GUEST_RANGE_OUT_OF_BOUNDS:
                 raise

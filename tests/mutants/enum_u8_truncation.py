@@ -25,10 +25,10 @@ CAUGHT_BY = ("load.encoding-unknown",)
 class TruncatingMemory(GuestMemory):
     """An enum value keeps only its low byte."""
 
-    def decode(self, info: TypeInfo, raw: Iterator[int]) -> Any:
+    def decode(self, info: TypeInfo, raw: Iterator[int], stored: bool = False) -> Any:
         """Decode a value; an enum's value is cast to a byte first."""
         if info.kind != "enum":
-            return super().decode(info, raw)
+            return super().decode(info, raw, stored)
         return super().decode(info, iter([next(raw) & 0xFF]))
 
 

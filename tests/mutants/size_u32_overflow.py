@@ -26,10 +26,10 @@ CAUGHT_BY = ("load.builder-array-out-of-bounds", "set_input.dimensions-out-of-bo
 class WrappingMemory(GuestMemory):
     """A list holds as many elements as fit in its byte size modulo 2^32."""
 
-    def decode(self, info: TypeInfo, raw: Iterator[int]) -> Any:
+    def decode(self, info: TypeInfo, raw: Iterator[int], stored: bool = False) -> Any:
         """Decode a value; a list's element count comes from a 32-bit byte size."""
         if info.kind != "list" or info.element is None:
-            return super().decode(info, raw)
+            return super().decode(info, raw, stored)
         pointer, count = next(raw), next(raw)
         size = info.element.size
         return super().decode(info, iter([pointer, (count * size & _glue.I32) // size]))

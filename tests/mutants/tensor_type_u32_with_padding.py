@@ -26,10 +26,10 @@ CAUGHT_BY = ("set_input.padding-ignored",)
 class WideTypeMemory(GuestMemory):
     """The tensor record's type field is the u32 at its offset."""
 
-    def decode(self, info: TypeInfo, raw: Iterator[int]) -> Any:
+    def decode(self, info: TypeInfo, raw: Iterator[int], stored: bool = False) -> Any:
         """Decode a value; a tensor's type is read four bytes wide."""
         if info.name != "tensor":
-            return super().decode(info, raw)
+            return super().decode(info, raw, stored)
         layout = self.bindings.Tensor
         record = self.span(next(raw), info.size, info.align)
         stored = layout.unpack_from(record)
