@@ -356,17 +356,6 @@ class Ledger:
             counts[level] = tally
         return counts
 
-    def level_counts(self) -> dict[Level, tuple[int, int, int]]:
-        """Per level: clauses passed, failed (expectedly or not), and not observed."""
-        counts = {}
-        for level, verdicts in self.level_verdicts().items():
-            counts[level] = (
-                verdicts["passed"] + verdicts["unexpected_pass"],
-                verdicts["failed"] + verdicts["expected_failure"],
-                verdicts["skipped"] + verdicts["not_run"],
-            )
-        return counts
-
     def unexpected_passes(self) -> list[Departure]:
         """Departures the run shows the host no longer has: listed clauses and tests that passed."""
         stale = []

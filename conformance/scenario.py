@@ -13,7 +13,6 @@ import enum
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from types import ModuleType
 
 from conformance import oracle
@@ -73,7 +72,6 @@ class ScenarioRun:
     script: bytes
     wasm: bytes
     steps: tuple[str, ...]
-    low_memory_intact: bool = True
 
     @property
     def judgements(self) -> list[Judgement]:
@@ -94,17 +92,12 @@ class _Compiled:
     encoder: ScriptEncoder
     call_numbers: dict[int, int] = field(default_factory=dict)
     regions: dict[int, list[Region]] = field(default_factory=dict)
-    low_memory_read: int | None = None
-
-
-@cache
-def _catalog(revision: str) -> Catalog:
-    return load_catalog(revision)
+    low_memory_read: int = -1
 
 
 def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list[Prediction]:
     """The model's prediction of every operation; :class:`~conformance.model.NotAskable` if one cannot be asked."""
-    model = SpecModel(bindings, host.capabilities, _catalog(host.capabilities.revision), scenario.graphs)
+    model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)
     return [model.predict(position, operation) for position, operation in enumerate(scenario.operations)]
 
 
@@ -119,21 +112,14 @@ def run_scenario(
     run = host.run(wasm, script, scenario.graphs, timeout)
     transcript = parse_transcript(run.stdout) if run.stdout else None
     result = ScriptResult(transcript) if transcript is not None else None
-    catalog = _catalog(host.capabilities.revision)
+    catalog = load_catalog(host.capabilities.revision)
     calls = _judge_calls(scenario, predictions, compiled, run, result, bindings, catalog, host.capabilities.bit_exact)
-    low_intact = True
-    if (
-        result is not None
-        and compiled.low_memory_read is not None
-        and compiled.low_memory_read < len(result.transcript.reads)
-    ):
-        low_intact = result.transcript.reads[compiled.low_memory_read] == bytes(LOW_MEMORY)
-    if not low_intact:
-        calls = [
-            _with_stray_write(call, "the host wrote into low memory (address < 0x100) it was never given")
-            for call in calls
-        ]
-    return ScenarioRun(scenario, tuple(calls), run, script, wasm, tuple(compiled.encoder.script.describe()), low_intact)
+    reads = result.transcript.reads if result is not None else ()
+    # Read last: a run cut short never got there, and its calls are judged without it.
+    if compiled.low_memory_read < len(reads) and reads[compiled.low_memory_read] != bytes(LOW_MEMORY):
+        message = f"the host wrote into low memory (below {LOW_MEMORY:#x}) it was never given"
+        calls = [_with_stray_write(call, message) for call in calls]
+    return ScenarioRun(scenario, tuple(calls), run, script, wasm, tuple(compiled.encoder.script.describe()))
 
 
 def _with_stray_write(call: CallRecord, message: str) -> CallRecord:
@@ -159,14 +145,12 @@ def _handle(argument: HandleArgument, compiled: _Compiled) -> int | Deref:
 def _compile(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> _Compiled:
     encoder = ScriptEncoder(bindings)
     compiled = _Compiled(encoder)
-    model = SpecModel(bindings, host.capabilities, _catalog(host.capabilities.revision), scenario.graphs)
+    model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)
     for position, operation in enumerate(scenario.operations):
         number, regions = _compile_operation(operation, encoder, compiled, model, host)
         compiled.call_numbers[position] = number
         compiled.regions[position] = [encoder.read_back(region) for region in regions]
-    encoder.script.read(0, LOW_MEMORY)
-    compiled.low_memory_read = encoder.reads
-    encoder.reads += 1
+    compiled.low_memory_read = encoder.read(0, LOW_MEMORY)
     return compiled
 
 

@@ -20,6 +20,7 @@ import wasmtime
 from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.catalog import CallOutcome, Facts, Judgement, judge, load_catalog
 from conformance.guest.driver import driver_wasm, parse_transcript
+from conformance.guest.encoder import ScriptEncoder
 from conformance.revisions import revision
 
 GUESTS = Path(__file__).parent / "fixtures" / "guests"
@@ -34,10 +35,6 @@ class SpecialRun:
     run: RunOutcome
     wasm: bytes
     description: str
-
-
-def _imports(bindings: ModuleType) -> list[tuple[str, int]]:
-    return [(name, len(signature.core)) for name, signature in bindings.FUNCTIONS.items()]
 
 
 def _driver_ran(run: RunOutcome) -> CallOutcome:
@@ -60,7 +57,7 @@ def _host_died(run: RunOutcome) -> CallOutcome:
 
 
 def _link(bindings_of_guest: ModuleType) -> tuple[bytes, Callable[[RunOutcome], CallOutcome], str]:
-    return driver_wasm(_imports(bindings_of_guest)), _driver_ran, "the driver with an empty script"
+    return driver_wasm(ScriptEncoder(bindings_of_guest).imports), _driver_ran, "the driver with an empty script"
 
 
 def _missing_memory(run: RunOutcome, bindings: ModuleType) -> CallOutcome:

@@ -29,6 +29,11 @@ from conformance.guest.driver import (
 CANARY = bytes(range(0xC0, 0xD0))
 
 
+def canary_fill(size: int) -> bytes:
+    """What a guarded region holds before the host writes: the canary pattern, repeated."""
+    return (CANARY * (size // len(CANARY) + 1))[:size]
+
+
 @dataclass(frozen=True, slots=True)
 class Region:
     """A guarded region of guest memory: ``size`` bytes at ``address`` with canaries around it.
@@ -70,7 +75,7 @@ class RegionContents:
 
     def untouched(self, start: int = 0) -> bool:
         """Whether the region still holds its fill from byte ``start`` on."""
-        fill = (CANARY * (len(self.inside) // len(CANARY) + 1))[: len(self.inside)]
+        fill = canary_fill(len(self.inside))
         return self.inside[start:] == fill[start:]
 
     @property
@@ -130,15 +135,19 @@ class ScriptEncoder:
         The region is 8-aligned (the canary is 16 bytes), enough for every WITX type.
         """
         start = self.alloc(size + 2 * len(CANARY), 8)
-        fill = (CANARY * (size // len(CANARY) + 1))[:size]
+        fill = canary_fill(size)
         self.script.write(start, CANARY + fill + CANARY)
         return Region(start + len(CANARY), size)
 
+    def read(self, address: int, length: int) -> int:
+        """Read ``length`` bytes at ``address`` into the transcript; returns the READ's index."""
+        self.script.read(address, length)
+        self.reads += 1
+        return self.reads - 1
+
     def read_back(self, region: Region) -> Region:
         """Read ``region`` and its canaries into the transcript; returns it with its READ index."""
-        self.script.read(region.guarded_start, region.guarded_size)
-        self.reads += 1
-        return Region(region.address, region.size, self.reads - 1)
+        return Region(region.address, region.size, self.read(region.guarded_start, region.guarded_size))
 
     def result_slot(self, signature: FunctionSignature) -> Region:
         """A guarded region the size of ``signature``'s result."""

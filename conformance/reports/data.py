@@ -29,11 +29,6 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 """The JSON Schema of ``report.json``."""
 
 
-def report_data(ledger: Ledger, host: HostAdapter, folder: Path) -> dict[str, Any]:
-    """The report as JSON-ready data (format version :data:`SCHEMA_VERSION`)."""
-    return build(ledger, host, folder)[0]
-
-
 def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, Any], Cases]:
     """The report as JSON-ready data, with the failing cases it names (whose folders go into ``folder``)."""
     revision = find_revision(ledger.revision)
