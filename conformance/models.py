@@ -119,6 +119,11 @@ class _Graph:
         return output_name
 
 
+InferenceFailure = Callable[[Sequence[NDArray[Any]]], str | None]
+"""Given a fixture's inputs (in its order, each of its declared type and shape), why
+inference must fail on them, or None when it computes."""
+
+
 @dataclass(frozen=True)
 class ModelFixture:
     """A fixture model: its declared interface and the code that builds it.
@@ -126,6 +131,11 @@ class ModelFixture:
     ``inputs`` and ``outputs`` are in the model's order, which is the order WASI-NN indexes
     them by. The builder adds the nodes between them; the declared specs become the graph's
     inputs and outputs, so the model cannot disagree with its declaration.
+
+    ``inference_failure`` declares the inputs on which inference fails although every input
+    matches its spec, so that the spec model predicts ``compute.inference-fails`` from the
+    fixture rather than from an onnxruntime exception; None means it never fails. The test
+    suite checks each declaration against native onnxruntime.
     """
 
     name: str
@@ -134,6 +144,7 @@ class ModelFixture:
     outputs: tuple[TensorSpec, ...]
     tags: frozenset[Tag]
     add_nodes: Callable[[_Graph], None] = field(repr=False, compare=False)
+    inference_failure: InferenceFailure | None = field(default=None, repr=False, compare=False)
     tensor_types: frozenset[TensorType] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -165,6 +176,10 @@ class ModelFixture:
         """Build a fresh model and serialize it (uncached)."""
         serialized: bytes = self.build().SerializeToString(deterministic=True)
         return serialized
+
+    def fails_on(self, inputs: Sequence[NDArray[Any]]) -> str | None:
+        """Why inference on ``inputs`` fails, as the fixture declares; None when it computes."""
+        return self.inference_failure(inputs) if self.inference_failure is not None else None
 
 
 def _value_info(spec: TensorSpec) -> onnx.ValueInfoProto:
@@ -235,6 +250,40 @@ _MULTI_IO = ModelFixture(
 )
 
 
+def _multi_io_common(graph: _Graph) -> None:
+    offsets = graph.op("Cast", ["offsets"], to=TensorProto.FLOAT)
+    shift = graph.op("Cast", ["shift"], to=TensorProto.FLOAT)
+    scale = graph.op("Cast", ["scale"], to=TensorProto.FLOAT)
+    shifted = graph.op("Add", [graph.op("Add", ["values", offsets]), shift])
+    graph.op("Mul", [shifted, scale], output="scaled")
+    # ArgMax gives int64 whatever its input; the cast keeps the output in the older revision's types.
+    graph.op("Cast", [graph.op("ArgMax", ["scaled"], axis=1, keepdims=0)], output="argmax", to=TensorProto.INT32)
+
+
+# The same idea in the tensor types of every revision (2022-10 has no f64 or i64): four
+# inputs, one of each type, and two outputs, whose names again sort unlike their positions.
+_MULTI_IO_COMMON = ModelFixture(
+    name="multi_io_common",
+    description=(
+        "Four inputs, one per tensor type of every revision (f32, i32, f16, u8), of different shapes, "
+        "and two outputs of different types: scaled = (values + offsets + shift) * scale (the others "
+        "cast to f32, broadcast), argmax = argmax(scaled, axis=1) as i32."
+    ),
+    inputs=(
+        TensorSpec("values", "f32", (2, 4)),
+        TensorSpec("offsets", "i32", (4,)),
+        TensorSpec("scale", "f16", (2, 1)),
+        TensorSpec("shift", "u8", (1, 4)),
+    ),
+    outputs=(
+        TensorSpec("scaled", "f32", (2, 4)),
+        TensorSpec("argmax", "i32", (2,)),
+    ),
+    tags=frozenset({"multi_io"}),
+    add_nodes=_multi_io_common,
+)
+
+
 def _affine(graph: _Graph) -> None:
     two = graph.constant(np.array(2.0, dtype=np.float32))
     one = graph.constant(np.array(1.0, dtype=np.float32))
@@ -254,6 +303,41 @@ def _affine_fixture(name: str, shape: tuple[Dim, ...], tag: Tag, what: str) -> M
 
 def _reshape(graph: _Graph) -> None:
     graph.op("Reshape", ["x", "shape"], output="y")
+
+
+def _reshape_i32(graph: _Graph) -> None:
+    # ONNX Reshape takes an int64 shape; the cast lets the shape be an i32 tensor, which
+    # every revision has.
+    graph.op("Reshape", ["x", graph.op("Cast", ["shape"], to=TensorProto.INT64)], output="y")
+
+
+def _reshape_failure(inputs: Sequence[NDArray[Any]]) -> str | None:
+    """Why ONNX Reshape (allowzero 0) of the rank-1 ``x`` to ``shape`` fails, if it does.
+
+    A 0 in the shape copies x's dimension at that position, which exists only at position 0;
+    one -1 takes whatever size makes the element counts agree.
+    """
+    x, shape = inputs
+    sizes = [int(size) for size in shape]
+    if any(size < -1 for size in sizes):
+        return "the shape has a negative size other than -1"
+    if sizes.count(-1) > 1:
+        return "the shape has more than one -1"
+    copied = []
+    for position, size in enumerate(sizes):
+        if size == 0:
+            if position >= x.ndim:
+                return f"the shape copies dimension {position} of x, which x does not have"
+            size = x.shape[position]
+        copied.append(size)
+    known = math.prod(size for size in copied if size != -1)
+    if -1 in copied:
+        if known == 0 or x.size % known:
+            return "no size for the -1 makes the product of the shape the element count of x"
+        return None
+    if known != x.size:
+        return "the product of the shape differs from the element count of x"
+    return None
 
 
 def _mlp(graph: _Graph) -> None:
@@ -439,6 +523,7 @@ def _catalog() -> dict[str, ModelFixture]:
     fixtures = [
         *(_elementwise_fixture(tensor_type) for tensor_type in TENSOR_TYPES),
         _MULTI_IO,
+        _MULTI_IO_COMMON,
         _affine_fixture("dynamic", ("N", 3), "dynamic", "a dynamic-size"),
         _affine_fixture("scalar", (), "scalar", "a rank-0"),
         _affine_fixture("empty", (0, 3), "empty", "an empty"),
@@ -450,6 +535,18 @@ def _catalog() -> dict[str, ModelFixture]:
             outputs=(TensorSpec("y", "f32", ("A", "B")),),
             tags=frozenset({"runtime_failure"}),
             add_nodes=_reshape,
+            inference_failure=_reshape_failure,
+        ),
+        ModelFixture(
+            name="reshape_i32",
+            description="y = reshape(x, shape), the shape an i32 tensor given at run time and cast to int64 "
+            "in the graph: a shape that does not hold x's elements makes inference fail after set_input "
+            "succeeded, in every revision.",
+            inputs=(TensorSpec("x", "f32", ("N",)), TensorSpec("shape", "i32", (2,))),
+            outputs=(TensorSpec("y", "f32", ("A", "B")),),
+            tags=frozenset({"runtime_failure"}),
+            add_nodes=_reshape_i32,
+            inference_failure=_reshape_failure,
         ),
         ModelFixture(
             name="mlp",

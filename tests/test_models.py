@@ -17,9 +17,16 @@ from numpy.typing import NDArray
 
 from conformance import models
 from conformance.models import FIXTURES, TENSOR_TYPES, ModelFixture, TensorSpec
+from conformance.revisions import REVISIONS
 
 FIXTURE_NAMES = sorted(models.CATALOG)
 CLASSIFIER_NAMES = sorted(name for name, f in FIXTURES.items() if "classifier" in f.tags)
+MULTI_IO_NAMES = sorted(name for name in models.CATALOG if "multi_io" in FIXTURES[name].tags)
+FAILING_NAMES = sorted(name for name in models.CATALOG if FIXTURES[name].inference_failure is not None)
+# The tensor types every revision has (2022-10 has no f64 or i64).
+COMMON_TYPES = set.intersection(
+    *({case.name.lower() for case in revision.bindings.TensorType} for revision in REVISIONS.values())
+)
 # Value given to every symbolic dimension when a dynamic model is run.
 SYMBOLS = {"N": 6, "A": 2, "B": 3}
 
@@ -49,8 +56,9 @@ def random_array(spec: TensorSpec, rng: np.random.Generator) -> NDArray[Any]:
 
 
 def random_feeds(fixture: ModelFixture, seed: int = 0) -> dict[str, NDArray[Any]]:
-    if fixture.name == "reshape":  # its inputs must agree with each other
-        return {"x": np.arange(SYMBOLS["N"], dtype=np.float32), "shape": np.array([SYMBOLS["A"], SYMBOLS["B"]])}
+    if "runtime_failure" in fixture.tags:  # the reshapes: x and the shape must agree
+        shape = np.array([SYMBOLS["A"], SYMBOLS["B"]], fixture.inputs[1].numpy_dtype)
+        return {"x": np.arange(SYMBOLS["N"], dtype=np.float32), "shape": shape}
     rng = np.random.default_rng(seed)
     return {spec.name: random_array(spec, rng) for spec in fixture.inputs}
 
@@ -133,6 +141,7 @@ def test_runs_with_declared_types_and_shapes(name: str) -> None:
     feeds = {"image": models.demo_image()} if "classifier" in fixture.tags else random_feeds(fixture)
     assert [i.name for i in session(name).get_inputs()] == [s.name for s in fixture.inputs]
     assert [o.name for o in session(name).get_outputs()] == [s.name for s in fixture.outputs]
+    assert fixture.fails_on(list(feeds.values())) is None
     outputs = run(name, feeds)
     assert len(outputs) == len(fixture.outputs)
     for spec, output in zip(fixture.outputs, outputs, strict=True):
@@ -149,9 +158,59 @@ def test_elementwise_chains_are_built_on_the_fly_and_found_by_name() -> None:
     np.testing.assert_array_equal(y, -(np.maximum(x, 0) + np.float32(1.5)))
 
 
-def test_reshape_fails_at_inference_on_a_shape_that_does_not_hold_the_data() -> None:
+@pytest.mark.parametrize("name", FAILING_NAMES)
+def test_reshape_fails_at_inference_on_a_shape_that_does_not_hold_the_data(name: str) -> None:
+    shape = np.array([5, 5], FIXTURES[name].inputs[1].numpy_dtype)
+    assert FIXTURES[name].fails_on([np.ones(3, np.float32), shape]) == (
+        "the product of the shape differs from the element count of x"
+    )
     with pytest.raises(Exception, match="cannot be reshaped"):
-        run("reshape", {"x": np.ones(3, np.float32), "shape": np.array([5, 5])})
+        run(name, {"x": np.ones(3, np.float32), "shape": shape})
+
+
+# x's length, then the shape: agreeing, disagreeing, and every special size Reshape knows
+# (0 copies x's dimension at that position, -1 is inferred, anything below -1 is invalid).
+RESHAPE_CASES = [
+    (6, (2, 3)),
+    (6, (3, 2)),
+    (3, (5, 5)),
+    (6, (-1, 3)),
+    (6, (-1, 4)),
+    (6, (-1, -1)),
+    (6, (-2, -3)),
+    (6, (0, 1)),
+    (6, (0, 6)),
+    (6, (1, 0)),
+    (6, (0, -1)),
+    (0, (0, 5)),
+    (0, (0, -1)),
+    (0, (-1, 3)),
+    (7, (2**31 - 1, 2**31 - 1)),
+]
+
+
+@pytest.mark.parametrize("name", FAILING_NAMES)
+@pytest.mark.parametrize(("length", "shape"), RESHAPE_CASES)
+def test_the_declared_inference_failure_is_native_onnxruntimes(name: str, length: int, shape: tuple[int, int]) -> None:
+    fixture = FIXTURES[name]
+    inputs = [np.arange(length, dtype=np.float32), np.array(shape, fixture.inputs[1].numpy_dtype)]
+    declared = fixture.fails_on(inputs)
+    native: str | None = None
+    try:
+        run(name, dict(zip([spec.name for spec in fixture.inputs], inputs, strict=True)))
+    except Exception as error:  # onnxruntime's own error classes
+        native = str(error)
+    assert (declared is None) == (native is None), f"the fixture declares {declared!r}; onnxruntime: {native!r}"
+
+
+def test_only_the_reshapes_declare_inference_failures() -> None:
+    assert sorted(name for name in models.CATALOG if "runtime_failure" in FIXTURES[name].tags) == FAILING_NAMES
+    assert "reshape_i32" in FAILING_NAMES
+
+
+@pytest.mark.parametrize("name", ["reshape_i32", "multi_io_common"])
+def test_some_fixtures_use_only_the_tensor_types_every_revision_has(name: str) -> None:
+    assert FIXTURES[name].tensor_types <= COMMON_TYPES
 
 
 def test_tensor_types_cover_the_witx_enum() -> None:
@@ -179,8 +238,9 @@ def test_elementwise_values(tensor_type: str) -> None:
     np.testing.assert_array_equal(largest, np.maximum(a, b))
 
 
-def test_multi_io_values_follow_model_order() -> None:
-    fixture = FIXTURES["multi_io"]
+@pytest.mark.parametrize("name", MULTI_IO_NAMES)
+def test_multi_io_values_follow_model_order(name: str) -> None:
+    fixture = FIXTURES[name]
     input_names = [spec.name for spec in fixture.inputs]
     output_names = [spec.name for spec in fixture.outputs]
     # Positional order must differ from name order, or index mix-ups would go unnoticed.
@@ -190,10 +250,17 @@ def test_multi_io_values_follow_model_order() -> None:
     assert len({spec.tensor_type for spec in fixture.outputs}) == len(fixture.outputs)
 
     feeds = random_feeds(fixture, seed=4)
-    scaled, argmax = run("multi_io", feeds)
-    expected = (feeds["values"] + feeds["offsets"].astype(np.float32)) * feeds["scale"].astype(np.float32)
+    scaled, argmax = run(name, feeds)
+    shifted = feeds["values"] + feeds["offsets"].astype(np.float32)
+    if "shift" in feeds:
+        shifted = shifted + feeds["shift"].astype(np.float32)
+    expected = shifted * feeds["scale"].astype(np.float32)
     np.testing.assert_allclose(scaled, expected, rtol=1e-6)
     np.testing.assert_array_equal(argmax, expected.argmax(axis=1))
+
+
+def test_a_multi_io_fixture_has_every_tensor_type_of_every_revision() -> None:
+    assert FIXTURES["multi_io_common"].tensor_types == COMMON_TYPES
 
 
 @pytest.mark.parametrize("rows", [0, 1, 7])
