@@ -2,8 +2,15 @@
 
 A run is exactly what a host implementer types (``pytest --pyargs conformance.tests
 --wasi-nn-host ... --wasi-nn-report DIR``), with the deterministic hypothesis profile of
-:mod:`mutants._profile`; the verdicts come from the report it writes. A mutant is caught by a
-clause when that clause failed at some level.
+:mod:`mutants._profile`; the verdicts come from the report it writes.
+
+A mutant declares, per clause, the level it must be caught at, by the harm its fault does
+(``CAUGHT_BY = {"load.builder-out-of-bounds": "safety"}``): memory faults, crashes, hangs,
+runaway memory and invalid calls that succeed at ``safety``; wrong outputs, wrong
+``bytes_written``, refused valid calls and failed calls that write at ``function``; wrong errnos
+at ``errno``. A clause catches the mutant when the most severe level it failed at (its lowest:
+a clause that fails a level fails every level above it too) is the declared one or more severe.
+A clause that fails only at a milder level saw a symptom of the fault, not its harm.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from conformance.catalog import Level
 from mutants._profile import PROFILE
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,23 +51,49 @@ FAILED = frozenset({"failed", "expected_failure"})
 _BROKEN = re.compile(r"\b(AttributeError|NameError|ImportError|ModuleNotFoundError|RecursionError)\b")
 
 
+def parse_level(name: str) -> Level:
+    """The level named ``name`` (``"safety"``, ``"function"`` or ``"errno"``)."""
+    try:
+        return Level[name.upper()]
+    except KeyError:
+        raise ValueError(f"no level {name!r}: one of {', '.join(level.name.lower() for level in Level)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A clause that should catch a mutant at ``level`` and cannot yet, and why."""
+
+    level: Level
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Mutant:
     """A mutant host as its module declares it."""
 
     name: str
     summary: str
-    caught_by: tuple[str, ...]
+    caught_by: Mapping[str, Level]
+    """The clauses that catch the mutant, each with the level it must fail at (or a more severe one)."""
     tests: tuple[str, ...] = ()
     """``-k`` terms of the conformance tests to run; none: the examples of the clauses it names."""
     subprocess: bool = False
     timeout: float | None = None
-    gaps: Mapping[str, str] = field(default_factory=dict)
-    """Clauses that should catch the mutant and do not yet, each with the reason."""
+    gaps: Mapping[str, Gap] = field(default_factory=dict)
+    """Clauses that should catch the mutant at a level and do not yet, each with the reason."""
+
+    def declared(self, clause: str) -> Level:
+        """The level ``clause`` must catch the mutant at, from ``CAUGHT_BY`` or ``GAPS``."""
+        return self.caught_by[clause] if clause in self.caught_by else self.gaps[clause].level
+
+    @property
+    def clauses(self) -> list[str]:
+        """Every clause the mutant names: those of ``CAUGHT_BY``, then those of ``GAPS``."""
+        return [*self.caught_by, *self.gaps]
 
     def selection(self) -> tuple[str, ...]:
         """The ``-k`` terms of the tests this mutant is run against."""
-        return self.tests or tuple(f"test_clause[{clause}]" for clause in (*self.caught_by, *self.gaps))
+        return self.tests or tuple(f"test_clause[{clause}]" for clause in self.clauses)
 
     def host_arguments(self) -> list[str]:
         """The options that make the suite test this mutant."""
@@ -72,7 +106,7 @@ class Mutant:
 CONTROL = Mutant(
     "reference",
     "The unmodified reference host, through the same module:factory path: no clause may fail.",
-    caught_by=(),
+    caught_by={},
 )
 """The control: the suite must pass the reference host run the way every mutant is run."""
 
@@ -91,18 +125,24 @@ def discover() -> list[Mutant]:
             continue
         module = importlib.import_module(f"mutants.{name}")
         doc = (module.__doc__ or "").strip()
+        gaps: Mapping[str, tuple[str, str]] = getattr(module, "GAPS", {})
         found.append(
             Mutant(
                 name=name,
                 summary=doc.splitlines()[0] if doc else "",
-                caught_by=tuple(module.CAUGHT_BY),
+                caught_by={clause: parse_level(level) for clause, level in module.CAUGHT_BY.items()},
                 tests=tuple(getattr(module, "TESTS", ())),
                 subprocess=bool(getattr(module, "SUBPROCESS", False)),
                 timeout=getattr(module, "TIMEOUT", None),
-                gaps=dict(getattr(module, "GAPS", {})),
+                gaps={clause: Gap(parse_level(level), reason) for clause, (level, reason) in gaps.items()},
             )
         )
     return found
+
+
+Catch = Literal["caught", "below", "missed"]
+"""How a clause did against a mutant: failed at the declared level or a more severe one; failed
+only at milder levels; did not fail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,28 +157,37 @@ class MutantRun:
     reasons: dict[str, str] = field(default_factory=dict)
     complete: bool = False
 
-    def failed_levels(self, clause: str) -> list[str]:
-        """The levels at which ``clause`` failed (empty: it held, or was never asked)."""
-        return [level for level, verdict in self.verdicts.get(clause, {}).items() if verdict in FAILED]
+    def failed_levels(self, clause: str) -> list[Level]:
+        """The levels at which ``clause`` failed, most severe first (empty: it held, or was never asked)."""
+        failed = [parse_level(name) for name, verdict in self.verdicts.get(clause, {}).items() if verdict in FAILED]
+        return sorted(failed)
 
-    def caught(self, clause: str) -> bool:
-        """Whether ``clause`` failed at some level."""
-        return bool(self.failed_levels(clause))
+    def observed(self, clause: str) -> Level | None:
+        """The most severe level ``clause`` failed at, or ``None``."""
+        failed = self.failed_levels(clause)
+        return failed[0] if failed else None
+
+    def catch(self, clause: str) -> Catch:
+        """Whether ``clause`` caught the mutant at its declared level, only below it, or not at all."""
+        observed = self.observed(clause)
+        if observed is None:
+            return "missed"
+        return "caught" if observed <= self.mutant.declared(clause) else "below"
 
     @property
     def failing_clauses(self) -> list[str]:
-        """Every clause that failed in the run."""
-        return sorted(clause for clause in self.verdicts if self.caught(clause))
+        """Every clause that failed in the run, at any level."""
+        return sorted(clause for clause in self.verdicts if self.failed_levels(clause))
 
     @property
     def missed(self) -> list[str]:
-        """The clauses the mutant names that did not fail."""
-        return [clause for clause in self.mutant.caught_by if not self.caught(clause)]
+        """The clauses of ``CAUGHT_BY`` that did not catch the mutant at their declared level."""
+        return [clause for clause in self.mutant.caught_by if self.catch(clause) != "caught"]
 
     @property
     def gaps_closed(self) -> list[str]:
-        """The clauses of the mutant's gaps that caught it after all: its declaration is out of date."""
-        return [clause for clause in self.mutant.gaps if self.caught(clause)]
+        """The clauses of the mutant's gaps that caught it at their level: its declaration is out of date."""
+        return [clause for clause in self.mutant.gaps if self.catch(clause) == "caught"]
 
     @property
     def problem(self) -> str:
@@ -151,11 +200,6 @@ class MutantRun:
         if broken:
             return f"the mutant's own code failed ({broken.group(1)}):\n{self.tail()}"
         return ""
-
-    @property
-    def ok(self) -> bool:
-        """Whether every clause the mutant names caught it, in a run that can be trusted."""
-        return not self.problem and not self.missed
 
     def tail(self, lines: int = 30) -> str:
         """The end of the run's output."""
@@ -237,8 +281,3 @@ def run_all(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {index: pool.submit(run, listed[index], workdir, everything=everything) for index in order}
         return [futures[index].result() for index in range(len(listed))]
-
-
-def run_control(workdir: Path) -> MutantRun:
-    """The whole suite, properties and state machine included, against the control."""
-    return run(CONTROL, workdir)

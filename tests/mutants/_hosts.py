@@ -2,39 +2,61 @@
 
 A host-level mutant overrides one method of :class:`~conformance.host.ReferenceHost` (or the
 errno of one situation) and defers to the reference for everything else, so the one fault is
-the only difference a run can see.
+the only difference a run can see. Every mutant host is built with :data:`UNREACHABLE` limits:
+a mutant must be caught for its fault, never because a run hit a limit of the reference host.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import onnx
+from onnx import helper, numpy_helper
 
-from conformance.host import HostFault, ReferenceHost, Situation
-from conformance.host.backend import NUMPY_TYPES, TensorSlot
+from conformance.host import HostFault, HostLimits, ReferenceHost, Situation
+from conformance.host.backend import NUMPY_TYPES, OnnxRuntimeBackend, OnnxRuntimeGraph, TensorSlot
 
 HostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
 """What ``--wasi-nn-host module:factory`` names: the host of one guest instance."""
 
+UNREACHABLE = HostLimits(
+    max_graphs=1 << 62,
+    max_contexts=1 << 62,
+    max_model_bytes=1 << 62,
+    max_tensor_bytes=1 << 62,
+)
+"""Limits no run can reach. Models and tensors are read from guest memory, so they are bounded
+by its 4 GiB anyway; graphs and contexts are bounded only by the calls a run makes."""
 
-def factory_for(host_class: type[ReferenceHost]) -> HostFactory:
-    """The ``module:factory`` factory of a reference host subclass."""
+
+def mutant_host(
+    host_class: type[ReferenceHost], bindings: ModuleType, graphs_by_name: Mapping[str, Path], **options: Any
+) -> ReferenceHost:
+    """A ``host_class`` for one guest instance, with :data:`UNREACHABLE` limits."""
+    return host_class(bindings, graphs_by_name=graphs_by_name, limits=UNREACHABLE, **options)
+
+
+def factory_for(host_class: type[ReferenceHost], **options: Any) -> HostFactory:
+    """The ``module:factory`` factory of a reference host subclass (``options`` go to its constructor)."""
 
     def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
-        return host_class(bindings, graphs_by_name=graphs_by_name)
+        return mutant_host(host_class, bindings, graphs_by_name, **options)
 
-    factory.__doc__ = f"A {host_class.__name__} for one guest instance."
+    factory.__doc__ = f"A {host_class.__name__} for one guest instance, with limits no run reaches."
     return factory
 
 
-reference = factory_for(ReferenceHost)
-"""The unmodified reference host through the ``module:factory`` path: the control run."""
+def reference(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+    """The unmodified reference host, its default limits included, through the ``module:factory`` path.
+
+    The control run: the suite must fail none of its clauses.
+    """
+    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
 
 
 class Misanswering(ReferenceHost):
@@ -69,7 +91,81 @@ def declared_zeros(slot: TensorSlot) -> npt.NDArray[Any]:
     return np.zeros(shape, NUMPY_TYPES[slot.element])
 
 
-def declared_bytes(slot: TensorSlot) -> int:
-    """The byte size of :func:`declared_zeros` of ``slot``."""
-    assert slot.element is not None
-    return math.prod(0 if size is None else size for size in slot.shape) * NUMPY_TYPES[slot.element].itemsize
+class _RetypedGraph:
+    """A graph that shows its model's inputs and outputs but computes with another element type."""
+
+    def __init__(
+        self,
+        shown: OnnxRuntimeGraph,
+        computing: OnnxRuntimeGraph,
+        stored: str,
+        computed: str,
+        store: Callable[[npt.NDArray[Any]], npt.NDArray[Any]],
+    ) -> None:
+        self.inputs = shown.inputs
+        self.outputs = shown.outputs
+        self.computing = computing
+        self.stored = stored
+        self.computed = NUMPY_TYPES[computed]
+        self.store = store
+
+    def run(self, inputs: Sequence[npt.NDArray[np.generic]]) -> list[npt.NDArray[np.generic]]:
+        """Infer in the computing type; outputs of the stored type are converted back with ``store``."""
+        widened = [
+            value.astype(self.computed) if slot.element == self.stored else value
+            for slot, value in zip(self.inputs, inputs, strict=True)
+        ]
+        outputs = self.computing.run(widened)
+        return [
+            self.store(value) if slot.element == self.stored else value
+            for slot, value in zip(self.outputs, outputs, strict=True)
+        ]
+
+
+class ComputingIn(OnnxRuntimeBackend):
+    """onnxruntime, except that tensors of element type ``stored`` are computed as ``computed``.
+
+    The model's tensors of the one type are retyped to the other (inputs, outputs, every value
+    and constant, every Cast to it) before the session is made, inputs are converted on the way
+    in, and outputs go back to the stored type through ``store``: what a backend does that has no
+    kernels for a type, or computes it at another precision.
+    """
+
+    def __init__(self, stored: str, computed: str, store: Callable[[npt.NDArray[Any]], npt.NDArray[Any]]) -> None:
+        self.stored = stored
+        self.computed = computed
+        self.store = store
+
+    def load(self, builders: Sequence[memoryview], encoding: str, target: str) -> Any:
+        """Load the graph as the reference does (its checks, its inputs and outputs), then retyped."""
+        shown = super().load(builders, encoding, target)
+        if not any(slot.element == self.stored for slot in (*shown.inputs, *shown.outputs)):
+            return shown
+        model = onnx.load_from_string(bytes(builders[0]))
+        _retype(model.graph, _onnx_type(self.stored), _onnx_type(self.computed))
+        computing = super().load([memoryview(model.SerializeToString())], encoding, target)
+        return _RetypedGraph(shown, computing, self.stored, self.computed, self.store)
+
+
+def _onnx_type(element: str) -> int:
+    onnx_type: int = helper.np_dtype_to_tensor_dtype(NUMPY_TYPES[element])
+    return onnx_type
+
+
+def _retype(graph: onnx.GraphProto, stored: int, computed: int) -> None:
+    for value in (*graph.input, *graph.output, *graph.value_info):
+        if value.type.tensor_type.elem_type == stored:
+            value.type.tensor_type.elem_type = computed
+    tensors = [*graph.initializer]
+    for node in graph.node:
+        for attribute in node.attribute:
+            if node.op_type == "Cast" and attribute.name == "to" and attribute.i == stored:
+                attribute.i = computed
+            if attribute.type == onnx.AttributeProto.TENSOR:
+                tensors.append(attribute.t)
+    for tensor in tensors:
+        if tensor.data_type == stored:
+            retyped = numpy_helper.from_array(
+                numpy_helper.to_array(tensor).astype(helper.tensor_dtype_to_np_dtype(computed)), tensor.name
+            )
+            tensor.CopyFrom(retyped)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("load.encoding-not-served",)
+CAUGHT_BY = {"load.encoding-not-served": "safety"}
 
 
 class OneBackendForAll(ReferenceHost):

@@ -14,12 +14,12 @@ from typing import ClassVar
 from conformance.host import Situation
 from mutants._hosts import Misanswering, factory_for
 
-CAUGHT_BY = (
-    "init_execution_context.graph-unknown",
-    "set_input.context-unknown",
-    "compute.context-unknown",
-    "get_output.context-unknown",
-)
+CAUGHT_BY = {
+    "init_execution_context.graph-unknown": "errno",
+    "set_input.context-unknown": "errno",
+    "compute.context-unknown": "errno",
+    "get_output.context-unknown": "errno",
+}
 
 
 class UnsupportedHandles(Misanswering):

@@ -12,7 +12,10 @@ from conformance.bindings import GuestPointer
 from conformance.host import ReferenceHost
 from mutants._hosts import computed_output, factory_for
 
-CAUGHT_BY = ("get_output.valid", "get_output.larger-buffer")
+CAUGHT_BY = {
+    "get_output.valid": "function",
+    "get_output.larger-buffer": "function",
+}
 
 
 class CountingElements(ReferenceHost):

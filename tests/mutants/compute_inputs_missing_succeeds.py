@@ -12,7 +12,7 @@ from __future__ import annotations
 from conformance.host import ReferenceHost
 from mutants._hosts import declared_zeros, factory_for
 
-CAUGHT_BY = ("compute.inputs-missing",)
+CAUGHT_BY = {"compute.inputs-missing": "safety"}
 
 
 class ZeroInputs(ReferenceHost):

@@ -15,7 +15,7 @@ from typing import Any
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("state.contexts-independent",)
+CAUGHT_BY = {"state.contexts-independent": "function"}
 
 
 class ContextPerGraph(ReferenceHost):

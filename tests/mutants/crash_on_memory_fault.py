@@ -22,8 +22,12 @@ from conformance.bindings import TypeInfo
 from conformance.host import HostFault, ReferenceHost, Situation
 from conformance.host.linker import GuestMemory
 from mutants import _glue
+from mutants._hosts import mutant_host
 
-CAUGHT_BY = ("load.builder-out-of-bounds", "set_input.data-out-of-bounds")
+CAUGHT_BY = {
+    "load.builder-out-of-bounds": "safety",
+    "set_input.data-out-of-bounds": "safety",
+}
 SUBPROCESS = True
 
 
@@ -45,4 +49,4 @@ class PanickingMemory(GuestMemory):
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that a list out of bounds aborts the process."""
     _glue.install(memory=PanickingMemory)
-    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -18,8 +18,9 @@ from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
 from mutants import _glue
+from mutants._hosts import mutant_host
 
-CAUGHT_BY = ("load.encoding-unknown",)
+CAUGHT_BY = {"load.encoding-unknown": "safety"}
 
 
 class TruncatingMemory(GuestMemory):
@@ -35,4 +36,4 @@ class TruncatingMemory(GuestMemory):
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with byte-truncated enums."""
     _glue.install(memory=TruncatingMemory)
-    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -17,7 +17,7 @@ from typing import Any
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("state.graphs-independent",)
+CAUGHT_BY = {"state.graphs-independent": "function"}
 TESTS = ("test_clause", "test_state_machine")
 
 

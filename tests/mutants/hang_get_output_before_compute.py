@@ -18,7 +18,7 @@ from conformance.bindings import GuestPointer
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("get_output.before-compute",)
+CAUGHT_BY = {"get_output.before-compute": "safety"}
 SUBPROCESS = True
 TIMEOUT = 10.0
 

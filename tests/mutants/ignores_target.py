@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("load.target-unavailable",)
+CAUGHT_BY = {"load.target-unavailable": "safety"}
 
 
 class CpuAlways(ReferenceHost):

@@ -14,7 +14,7 @@ from typing import Any
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("set_input.valid",)
+CAUGHT_BY = {"set_input.valid": "function"}
 TESTS = ("test_clause[get_output.output-order]",)
 
 

@@ -19,8 +19,9 @@ import wasmtime
 from conformance.bindings import FunctionSignature
 from conformance.host import ReferenceHost
 from mutants import _glue
+from mutants._hosts import mutant_host
 
-CAUGHT_BY = ("memory.missing-export",)
+CAUGHT_BY = {"memory.missing-export": "errno"}
 
 
 def trap_without_memory(
@@ -39,4 +40,4 @@ def trap_without_memory(
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that a missing memory traps."""
     _glue.install(wrap=trap_without_memory)
-    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -15,7 +15,7 @@ from typing import ClassVar
 from conformance.host import Situation
 from mutants._hosts import Misanswering, factory_for
 
-CAUGHT_BY = ("load.model-malformed",)
+CAUGHT_BY = {"load.model-malformed": "errno"}
 
 
 class RuntimeErrorModels(Misanswering):

@@ -13,7 +13,7 @@ from conformance.bindings import GuestPointer
 from conformance.host import HostFault, ReferenceHost, Situation
 from mutants._hosts import computed_output, factory_for
 
-CAUGHT_BY = ("get_output.buffer-too-small",)
+CAUGHT_BY = {"get_output.buffer-too-small": "safety"}
 
 
 class Overflowing(ReferenceHost):

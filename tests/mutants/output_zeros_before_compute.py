@@ -12,7 +12,7 @@ from conformance.bindings import GuestPointer
 from conformance.host import HostFault, ReferenceHost, Situation
 from mutants._hosts import declared_zeros, factory_for
 
-CAUGHT_BY = ("get_output.before-compute",)
+CAUGHT_BY = {"get_output.before-compute": "safety"}
 
 
 class ZerosBeforeCompute(ReferenceHost):

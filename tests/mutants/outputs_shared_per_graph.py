@@ -17,7 +17,7 @@ from conformance.host import ReferenceHost
 from conformance.host.backend import Graph
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("state.contexts-independent",)
+CAUGHT_BY = {"state.contexts-independent": "function"}
 
 
 class GraphOutputs(ReferenceHost):

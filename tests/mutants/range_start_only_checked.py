@@ -19,10 +19,14 @@ from typing import Any
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
 from mutants import _glue
+from mutants._hosts import mutant_host
 
 # A u32 result is 4-aligned and memory a whole number of pages, so a result cannot start
 # inside memory and end past it: for out-pointers a start-only check is a full one.
-CAUGHT_BY = ("set_input.data-out-of-bounds", "set_input.record-out-of-bounds")
+CAUGHT_BY = {
+    "set_input.data-out-of-bounds": "safety",
+    "set_input.record-out-of-bounds": "safety",
+}
 
 
 READABLE_PAST_THE_END = 1 << 16
@@ -45,4 +49,4 @@ class StartCheckedMemory(GuestMemory):
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with start-only range checks."""
     _glue.install(memory=StartCheckedMemory)
-    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(ReferenceHost, bindings, graphs_by_name)

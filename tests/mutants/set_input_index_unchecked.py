@@ -13,7 +13,7 @@ from typing import Any
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("set_input.index-out-of-range",)
+CAUGHT_BY = {"set_input.index-out-of-range": "safety"}
 
 
 class AnyIndex(ReferenceHost):

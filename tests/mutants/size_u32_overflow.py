@@ -19,8 +19,12 @@ from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
 from mutants import _glue
+from mutants._hosts import mutant_host
 
-CAUGHT_BY = ("load.builder-array-out-of-bounds", "set_input.dimensions-out-of-bounds")
+CAUGHT_BY = {
+    "load.builder-array-out-of-bounds": "safety",
+    "set_input.dimensions-out-of-bounds": "safety",
+}
 
 
 class WrappingMemory(GuestMemory):
@@ -38,4 +42,4 @@ class WrappingMemory(GuestMemory):
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with 32-bit list sizes."""
     _glue.install(memory=WrappingMemory)
-    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(ReferenceHost, bindings, graphs_by_name)

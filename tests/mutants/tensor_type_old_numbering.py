@@ -15,7 +15,10 @@ from typing import Any
 from conformance.host import ReferenceHost, Situation
 from mutants._hosts import factory_for
 
-CAUGHT_BY = ("set_input.valid", "get_output.values")
+CAUGHT_BY = {
+    "set_input.valid": "function",
+    "get_output.values": "function",
+}
 
 OLD_NUMBERING = ("f16", "f32", "u8", "i32")
 """tensor_type cases of the revisions R3 to R12, in value order."""

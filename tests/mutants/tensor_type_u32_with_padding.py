@@ -19,8 +19,9 @@ from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
 from mutants import _glue
+from mutants._hosts import mutant_host
 
-CAUGHT_BY = ("set_input.padding-ignored",)
+CAUGHT_BY = {"set_input.padding-ignored": "function"}
 
 
 class WideTypeMemory(GuestMemory):
@@ -32,9 +33,9 @@ class WideTypeMemory(GuestMemory):
             return super().decode(info, raw, stored)
         layout = self.bindings.Tensor
         record = self.span(next(raw), info.size, info.align)
-        stored = layout.unpack_from(record)
+        packed = layout.unpack_from(record)
         (wide_type,) = struct.unpack_from("<I", record, layout.OFFSETS["type"])
-        fields = {"dimensions": stored.dimensions, "type": (wide_type,), "data": stored.data}
+        fields = {"dimensions": packed.dimensions, "type": (wide_type,), "data": packed.data}
         assert info.value is not None
         return info.value(**{field.name: self.decode(field.type, iter(fields[field.name])) for field in info.fields})
 
@@ -42,4 +43,4 @@ class WideTypeMemory(GuestMemory):
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with the four-byte tensor type."""
     _glue.install(memory=WideTypeMemory)
-    return ReferenceHost(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(ReferenceHost, bindings, graphs_by_name)

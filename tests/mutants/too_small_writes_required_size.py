@@ -21,9 +21,9 @@ import wasmtime
 from conformance.bindings import FunctionSignature, GuestPointer
 from conformance.host import HostFault, ReferenceHost, Situation
 from mutants import _glue
-from mutants._hosts import computed_output
+from mutants._hosts import computed_output, mutant_host
 
-CAUGHT_BY = ("get_output.buffer-too-small",)
+CAUGHT_BY = {"get_output.buffer-too-small": "function"}
 
 
 class SizeTelling(ReferenceHost):
@@ -71,4 +71,4 @@ def store_required_size(
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The size-telling host, linked so that too_large stores the required size."""
     _glue.install(wrap=store_required_size)
-    return SizeTelling(bindings, graphs_by_name=graphs_by_name)
+    return mutant_host(SizeTelling, bindings, graphs_by_name)

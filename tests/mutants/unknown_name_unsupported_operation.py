@@ -14,7 +14,7 @@ from typing import ClassVar
 from conformance.host import Situation
 from mutants._hosts import Misanswering, factory_for
 
-CAUGHT_BY = ("load_by_name.unknown-name",)
+CAUGHT_BY = {"load_by_name.unknown-name": "errno"}
 
 
 class UnsupportedUnknownName(Misanswering):
