@@ -2,12 +2,17 @@
 
 Registered as the ``pytest11`` entry point ``wasi_nn_conformance``, so installing the package
 is enough: ``pytest --pyargs conformance.tests --wasi-nn-host ...`` from any folder.
+
+A host that cannot be made (its adapter fails: a missing Wasmtime, a Python host that does
+not import) or whose program cannot be started (``--wasi-nn-host-command 'no-such-binary
+{wasm}'``) cannot be asked anything: its tests are *not run*, never skipped, and the run
+fails. A clause test left out with ``-k`` or ``-m`` is *not selected*, which does not.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,10 +20,19 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.adapters.base import Capabilities, HostAdapter
+from conformance.adapters.base import Capabilities, HostAdapter, RunOutcome
 from conformance.catalog import Facts, Level, judge, load_catalog
 from conformance.model import NotAskable, Scenario
-from conformance.results import Ledger, Observation, Reproducer, marker_descriptions, operation_tags, tag_markers
+from conformance.results import (
+    Ledger,
+    Observation,
+    Reproducer,
+    failure_severity,
+    marker_descriptions,
+    operation_tags,
+    stable_test_id,
+    tag_markers,
+)
 from conformance.revisions import revision as find_revision
 from conformance.scenario import SCENARIO_TIMEOUT, ScenarioRun, describe, run_scenario
 from conformance.special import SpecialRun
@@ -51,6 +65,75 @@ settings.register_profile(
 _LEDGER = pytest.StashKey[Ledger]()
 _HOST = pytest.StashKey[HostAdapter]()
 _RESTORE_SIGTERM = pytest.StashKey[Callable[[], None]]()
+_CLAUSE_TESTS = pytest.StashKey[dict[str, str]]()
+
+
+class HostUnavailable(Exception):
+    """The host could not be made, or its program could not be started: nothing could be asked of it.
+
+    A test that ends in it is *not run* (:meth:`~conformance.results.Ledger.not_run`), which
+    fails the run; it is no verdict about the host's conformance.
+    """
+
+
+def _current_test() -> str:
+    return os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+
+
+class _AskedHost:
+    """The host under test as the tests drive it: a program that cannot be started is noted, not judged.
+
+    A command host raises :class:`OSError` when its program cannot be started at all; that
+    says nothing of how the host behaves, so the test is noted in the ledger as one that
+    could not ask the host, and ends in :class:`HostUnavailable`.
+    """
+
+    def __init__(self, host: HostAdapter, ledger: Ledger) -> None:
+        self.host = host
+        self.ledger = ledger
+        self.name = host.name
+        self.capabilities = host.capabilities
+
+    def version(self) -> str:
+        """The host's version."""
+        return self.host.version()
+
+    def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
+        """Run a guest on the host; :class:`HostUnavailable` when the host cannot be started."""
+        self.refuse_if_unavailable()
+        try:
+            return self.host.run(wasm, stdin, graphs, timeout)
+        except OSError as error:
+            reason = f"the host could not be started: {error}"
+            self.ledger.could_not_ask(_current_test(), reason)
+            raise HostUnavailable(reason) from error
+
+    def refuse_if_unavailable(self) -> None:
+        """Raise :class:`HostUnavailable` for the current test when the host could not be started before.
+
+        The host is not tried again: a program that is missing stays missing, and Hypothesis
+        would otherwise build and shrink hundreds of scenarios for a host that runs none.
+        """
+        if self.ledger.unasked_tests:
+            reason = next(iter(self.ledger.unasked_tests.values()))
+            self.ledger.could_not_ask(_current_test(), reason)
+            raise HostUnavailable(reason)
+
+
+class _UnmadeHost:
+    """What the reports say of a host that could not be made: its name, and no capabilities it was asked about."""
+
+    def __init__(self, name: str, revision: str) -> None:
+        self.name = name
+        self.capabilities = Capabilities(revision=revision)
+
+    def version(self) -> str:
+        """No version: the host could not be made."""
+        return "unknown (the host could not be made)"
+
+    def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
+        """Never runs anything."""
+        raise HostUnavailable(f"the host {self.name!r} could not be made")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,14 +197,17 @@ class Suite:
 
         ``decides`` is the clause the scenario is the example of: when the host stops (crashes,
         traps, hangs) before any call decides it, it fails with how the host stopped.
-        Raises :class:`~conformance.model.NotAskable` when the host cannot be asked it.
+        Raises :class:`~conformance.model.NotAskable` when the host cannot be asked it, and
+        :class:`HostUnavailable` when the host cannot be started at all.
         """
-        test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+        test = _current_test()
+        if isinstance(self.host, _AskedHost):
+            self.host.refuse_if_unavailable()
         run = run_scenario(scenario, self.bindings, self.host, self.timeout)
         self.ledger.examples += 1
         reproducer = Reproducer(run.wasm, run.script, dict(scenario.graphs), run.steps, scenario=scenario)
         transcript = run.transcript_lines()
-        failures = []
+        failures: list[tuple[tuple[int, int], str]] = []
         for call in run.calls:
             tags = operation_tags(call.operation, call.prediction, self.bindings, self.capabilities)
             for judgement in call.judgements:
@@ -129,18 +215,28 @@ class Suite:
                 # Hypothesis keeps looking for others; the test is reported as xfail.
                 if self.ledger.record(Observation(test, judgement, transcript, reproducer, call.position, tags)):
                     failures.append(
-                        f"  {judgement.clause.id} at #{call.position} {describe(call.operation)}: "
-                        + "; ".join(judgement.failures())
+                        (
+                            failure_severity(judgement),
+                            f"  {judgement.clause.id} at #{call.position} {describe(call.operation)}: "
+                            + "; ".join(judgement.failures()),
+                        )
                     )
         stopped = next((call.outcome for call in run.calls if call.outcome.kind != "returned"), None)
         if decides is not None and stopped is not None and not any(j.clause.id == decides for j in run.judgements):
             unreached = judge(self.ledger.catalog[decides], stopped, Facts())
             if self.ledger.record(Observation(test, unreached, transcript, reproducer)):
-                failures.append(f"  {decides}: the host stopped before the call it decides: {stopped}")
+                failures.append(
+                    (
+                        failure_severity(unreached),
+                        f"  {decides}: the host stopped before the call it decides: {stopped}",
+                    )
+                )
         if failures:
+            # The worst failure first: it is the one pytest's summary line shows.
+            failures.sort(key=lambda failure: failure[0])
             raise AssertionError(
                 "clauses failed:\n"
-                + "\n".join(failures)
+                + "\n".join(text for _, text in failures)
                 + "\ntranscript:\n"
                 + "\n".join(f"  {line}" for line in transcript)
             )
@@ -148,7 +244,7 @@ class Suite:
 
     def record_special(self, special: SpecialRun) -> None:
         """Record a special guest's judgement and fail the test if it failed."""
-        test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+        test = _current_test()
         self.ledger.examples += 1
         clause_id = special.judgement.clause.id
         reproducer = Reproducer(special.wasm, b"", {}, (special.description,), special=clause_id)
@@ -175,7 +271,13 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
     config = request.config
     revision = find_revision(config.getoption("--wasi-nn-revision"))
     host_option, host_command = config.getoption("--wasi-nn-host"), config.getoption("--wasi-nn-host-command")
-    host = select_host(host_option, host_command, revision.name)
+    host_error = None
+    host: HostAdapter
+    try:
+        host = select_host(host_option, host_command, revision.name)
+    except Exception as error:  # whatever stops the adapter from being made: no test can ask the host
+        host_error = f"the host could not be made: {error}"
+        host = _UnmadeHost(_unmade_host_name(host_option, host_command), revision.name)
     try:
         expectations = find_expectations(
             config.getoption("--wasi-nn-expectations"), host.name, config.getoption("--update-expectations")
@@ -190,11 +292,25 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
         host_option=host_option,
         host_command=host_command,
         hypothesis_profile=config.getoption("--hypothesis-profile", None),
+        clause_tests=config.stash.get(_CLAUSE_TESTS, None),
+        host_error=host_error,
     )
     config.stash[_LEDGER] = ledger
     config.stash[_HOST] = host
     config.stash[_RESTORE_SIGTERM] = sigterm_as_interrupt()
-    return Suite(host, revision.bindings, ledger, config.getoption("--wasi-nn-timeout"))
+    if host_error is not None:
+        # pytest keeps a session fixture's error: every test that asks for the host fails its
+        # set-up with it, and the ledger records each as not run.
+        raise HostUnavailable(host_error)
+    return Suite(_AskedHost(host, ledger), revision.bindings, ledger, config.getoption("--wasi-nn-timeout"))
+
+
+def _unmade_host_name(host_option: str, host_command: str | None) -> str:
+    """The name reports give a host that could not be made, as its adapter would have named it."""
+    if host_command and host_option == "reference":
+        words = host_command.split()
+        return words[0].rsplit("/", 1)[-1] if words else "command"
+    return host_option
 
 
 def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:
@@ -213,15 +329,28 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
 
 
+def _clause_of(item: pytest.Item) -> str | None:
+    """The clause a test is the example of (``test_clause[CLAUSE]``), if it is one."""
+    callspec = getattr(item, "callspec", None)
+    clause_id = callspec.params.get("clause_id") if callspec is not None else None
+    return clause_id if isinstance(clause_id, str) else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each clause test with its clause's tags."""
     catalog = load_catalog(find_revision(config.getoption("--wasi-nn-revision")).name)
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        clause_id = callspec.params.get("clause_id") if callspec is not None else None
-        if isinstance(clause_id, str) and clause_id in catalog.clauses:
+        clause_id = _clause_of(item)
+        if clause_id is not None and clause_id in catalog.clauses:
             for marker in tag_markers(catalog[clause_id]):
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Note the clause tests left after ``-k`` and ``-m``: a clause left out is not selected, not "not run"."""
+    session.config.stash[_CLAUSE_TESTS] = {
+        clause_id: stable_test_id(item.nodeid) for item in session.items if (clause_id := _clause_of(item)) is not None
+    }
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -252,7 +381,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from conformance.expectations import settle_report
         from conformance.reports import checkpoint
 
-        settle_report(ledger, item, report)
+        settle_report(ledger, item, report, _clause_of(item))
         if report.when == "teardown":
             checkpoint(ledger, item.config.stash[_HOST], _report_dir(item.config, item.config.stash[_HOST]))
     return report
@@ -279,8 +408,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config.stash[_RESTORE_SIGTERM]()
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     ledger.finish(exitstatus, interrupted, exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR))
-    if ledger.unexpected_passes() and session.exitstatus == pytest.ExitCode.OK:
-        # A listed departure that passed: the expectations are stale, and that fails the run.
+    if ledger.fails_run() and session.exitstatus == pytest.ExitCode.OK:
+        # A listed departure that passed (the expectations are stale), or a clause that was to
+        # be asked and was not: either fails the run.
         session.exitstatus = ledger.exit_status = pytest.ExitCode.TESTS_FAILED
     host = session.config.stash[_HOST]
     written = write_reports(ledger, host, _report_dir(session.config, host))
@@ -295,4 +425,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line)
 
 
-__all__ = ["Suite"]
+__all__ = ["HostUnavailable", "Suite"]

@@ -3,8 +3,14 @@
 Tests record what they observed here; the plugin prints the summary from it and the reports
 are written from it. A clause passes a level when every observation of it passed there. A
 failure the host's expectations file lists (:mod:`conformance.expectations`) is an expected
-failure: it is reported as such and does not fail the run, but a listed clause that passes
-does (an unexpected pass), so the list never goes stale.
+failure: it is reported as such and does not fail the run, but a listed departure that no
+failure matched does (an unexpected pass), once a test that shows it ran.
+
+Verdicts say what happened, and no summary folds one into another: a clause the host does
+not declare the capability for is *skipped*; one that was to be asked but was not, because
+the host could not be started or asked (or the run ended first), is *not run*, which fails
+the run; one whose test a ``-k`` or ``-m`` slice left out is *not selected*, which does not.
+Each clause keeps its most severe failures, worst first: see :func:`failure_severity`.
 """
 
 from __future__ import annotations
@@ -20,17 +26,34 @@ from typing import Literal
 from conformance import models
 from conformance.adapters.base import Capabilities
 from conformance.catalog import Catalog, Clause, Judgement, Level
-from conformance.expectations import Departure, Expectations, lowest_failed_level, outcome_summary
+from conformance.expectations import (
+    Departure,
+    DepartureStatus,
+    Expectations,
+    lowest_failed_level,
+    names_test,
+    outcome_summary,
+)
 from conformance.model import GetOutput, Load, Operation, Prediction, Scenario, SetInput
 
 LevelVerdict = Literal[
-    "passed", "failed", "expected_failure", "unexpected_pass", "skipped", "not_run", "not_applicable"
+    "passed",
+    "failed",
+    "expected_failure",
+    "unexpected_pass",
+    "skipped",
+    "not_run",
+    "not_selected",
+    "not_applicable",
 ]
-"""How a clause fared at one level. ``skipped``: the host could not be asked it (a reason is
-recorded); ``not_run``: no test asked it (deselected, or the run ended first)."""
+"""How a clause fared at one level. ``skipped``: the host does not declare what it needs (a
+reason is recorded); ``not_run``: it was to be asked, but the host could not be started or
+asked, or the run ended first (this fails the run); ``not_selected``: its test was left out
+of the run (``-k``, ``-m``) and no other test asked it."""
 
-TestOutcome = Literal["passed", "failed", "skipped", "expected_failure", "unexpected_pass", "error"]
-"""How a test ended, as reports name it. ``error``: its setup or teardown failed."""
+TestOutcome = Literal["passed", "failed", "skipped", "expected_failure", "unexpected_pass", "error", "not_run"]
+"""How a test ended, as reports name it. ``error``: its setup or teardown failed; ``not_run``:
+the host could not be started or asked."""
 
 RunStatus = Literal["running", "complete", "interrupted", "errored"]
 """``running``: the report is a checkpoint of a run still going (or one that was killed
@@ -39,13 +62,18 @@ outright); ``interrupted``: Ctrl-C or SIGTERM; ``errored``: pytest itself failed
 #: The order in which a clause's overall verdict takes the worst of its levels.
 VERDICT_SEVERITY: tuple[LevelVerdict, ...] = (
     "failed",
+    "not_run",
     "unexpected_pass",
     "expected_failure",
     "passed",
     "skipped",
-    "not_run",
+    "not_selected",
     "not_applicable",
 )
+
+#: How bad each way a call can end is, within a level: the host dying (or never getting to
+#: the call because it died) is worse than a trap, which is worse than a returned errno.
+_OUTCOME_SEVERITY = {"crashed": 0, "hung": 0, "out_of_memory": 0, "not_reached": 0, "trapped": 1, "returned": 2}
 
 #: Tag names, in the order reports show them.
 TAG_NAMES = ("call", "level", "errno", "tensor_type", "encoding", "target")
@@ -156,24 +184,50 @@ def _merge_tags(into: dict[str, set[str]], tags: Mapping[str, str]) -> None:
         into.setdefault(name, set()).add(value)
 
 
+def failure_severity(judgement: Judgement) -> tuple[int, int]:
+    """How bad a failing judgement is, smaller being worse.
+
+    First its lowest failed level (safety is worse than function, which is worse than errno),
+    then how the call ended (the host dying, hanging or running out of memory is worse than a
+    trap, which is worse than a returned errno). A judgement that passed sorts after every failure.
+    """
+    lowest = lowest_failed_level(judgement)
+    if lowest is None:
+        return (len(Level) + 1, 0)
+    return (int(lowest), _OUTCOME_SEVERITY.get(judgement.outcome.kind, len(_OUTCOME_SEVERITY)))
+
+
+def _failure_kind(observation: Observation) -> tuple[str, Level | None, str]:
+    """A test and a way of failing in it (lowest failed level, outcome): what a kept failure stands for."""
+    judgement = observation.judgement
+    return observation.test, lowest_failed_level(judgement), outcome_summary(judgement.outcome)
+
+
+#: Failing observations each clause keeps; the rest are counted.
+KEEP_FAILURES = 8
+
+
 @dataclass
 class ClauseTally:
     """Everything observed of one clause.
 
     ``unexpected`` counts the failed observations of each level that no expectation covers;
-    ``failures`` keeps the latest failing observation of up to :data:`KEEP_FAILURES` tests
-    (the latest, because Hypothesis replays its shrunk example last).
+    ``kept`` holds failing observations (each with whether an expectation covers it) as
+    :meth:`keep` chooses them, and :attr:`failures` shows them worst first.
     """
 
     clause: Clause
     passed: dict[Level, int] = field(default_factory=lambda: dict.fromkeys(Level, 0))
     failed: dict[Level, int] = field(default_factory=lambda: dict.fromkeys(Level, 0))
     unexpected: dict[Level, int] = field(default_factory=lambda: dict.fromkeys(Level, 0))
-    failures: list[Observation] = field(default_factory=list)
+    kept: list[tuple[Observation, bool]] = field(default_factory=list)
     failure_count: int = 0
-    failure_kinds: set[tuple[Level, str]] = field(default_factory=set)
-    """Each (lowest failed level, outcome summary) seen, for ``--update-expectations``."""
+    failure_kinds: dict[tuple[Level, str], set[str]] = field(default_factory=dict)
+    """Each (lowest failed level, outcome summary) seen, with the tests that showed it (``--update-expectations``)."""
     skipped: list[str] = field(default_factory=list)
+    """Why the host cannot be asked it: a capability it does not declare."""
+    not_run: list[str] = field(default_factory=list)
+    """Why its test could not ask the host: the host could not be started or asked."""
     tests: set[str] = field(default_factory=set)
     tags: dict[str, set[str]] = field(default_factory=dict)
     tolerances: set[str] = field(default_factory=set)
@@ -184,32 +238,44 @@ class ClauseTally:
         """Whether any call judged this clause."""
         return any(self.passed.values()) or any(self.failed.values())
 
-    def verdict(self, level: Level, departure: Departure | None = None) -> LevelVerdict:
-        """How the clause fared at ``level``; ``departure`` is the expectation that lists it, if any."""
-        if level not in self.clause.levels:
-            return "not_applicable"
-        if self.unexpected[level]:
-            return "failed"
-        if self.failed[level]:
-            return "expected_failure"
-        if self.passed[level]:
-            if (
-                departure is not None
-                and self.unexpectedly_passed(departure)
-                and level >= (departure.level or self.clause.levels[0])
-            ):
-                return "unexpected_pass"
-            return "passed"
-        return "skipped" if self.skipped else "not_run"
+    @property
+    def failures(self) -> list[Observation]:
+        """The failing observations kept, most severe first (:func:`failure_severity`).
 
-    def overall(self, departure: Departure | None = None) -> LevelVerdict:
-        """The worst verdict over the clause's levels."""
-        verdicts = {self.verdict(level, departure) for level in self.clause.levels}
-        return next(verdict for verdict in VERDICT_SEVERITY if verdict in verdicts)
+        Among equally severe ones, a failure no expectation covers comes before a listed one,
+        then they come in the order they were first kept.
+        """
+        order = sorted(
+            range(len(self.kept)),
+            key=lambda index: (failure_severity(self.kept[index][0].judgement), self.kept[index][1], index),
+        )
+        return [self.kept[index][0] for index in order]
 
-    def unexpectedly_passed(self, departure: Departure | None) -> bool:
-        """Whether the clause is listed as a departure yet every observation of it passed."""
-        return departure is not None and self.observed and not any(self.failed.values())
+    def keep(self, observation: Observation, expected: bool) -> None:
+        """Keep a failing observation if it is among the most important ones.
+
+        Per test, the latest observation of each way of failing (lowest failed level and
+        outcome) is kept: Hypothesis replays its shrunk example last. Once
+        :data:`KEEP_FAILURES` are kept, a new one takes the place of the least important (a
+        listed failure before an unlisted one, then the least severe) only if it is more
+        important, so a more severe failure is never dropped for a less severe one.
+        """
+        kind = _failure_kind(observation)
+        for index, (kept, _) in enumerate(self.kept):
+            if _failure_kind(kept) == kind:
+                self.kept[index] = (observation, expected)
+                return
+        if len(self.kept) < KEEP_FAILURES:
+            self.kept.append((observation, expected))
+            return
+
+        def importance(pair: tuple[Observation, bool]) -> tuple[bool, int, int]:
+            return (pair[1], *failure_severity(pair[0].judgement))
+
+        weakest = max(range(len(self.kept)), key=lambda index: importance(self.kept[index]))
+        if importance((observation, expected)) < importance(self.kept[weakest]):
+            del self.kept[weakest]
+            self.kept.append((observation, expected))
 
 
 @dataclass
@@ -223,20 +289,30 @@ class TestRecord:
     """``None`` while the test runs (or if the run ended inside it)."""
     reason: str = ""
     duration: float = 0.0
+    called: bool = False
+    """Whether its test function ran to an end: only then can it tell that a departure it shows is gone."""
     clauses: set[str] = field(default_factory=set)
     failed_clauses: set[str] = field(default_factory=set)
     expected_clauses: set[str] = field(default_factory=set)
     """Clauses that failed in this test as the expectations say they do."""
+    departures: list[Departure] = field(default_factory=list)
+    """The listed departures its failures matched, in the order first matched."""
     tags: dict[str, set[str]] = field(default_factory=dict)
     tolerances: set[str] = field(default_factory=set)
     max_error: float | None = None
     hypothesis: HypothesisInfo | None = None
     failure: Observation | None = None
-    """The failure to show: the latest unexpected one, or else the latest expected one."""
+    """The failure to show: the most severe unlisted one (the latest among equals), else the most severe listed one."""
+    failure_expected: bool = False
+    """Whether an expectation covers :attr:`failure`."""
 
-
-#: Tests whose latest failure each clause keeps; the rest are counted.
-KEEP_FAILURES = 5
+    def show(self, observation: Observation, expected: bool) -> None:
+        """Make a failing observation the one to show, if it is at least as important as the one shown."""
+        if self.failure is None or (expected, failure_severity(observation.judgement)) <= (
+            self.failure_expected,
+            failure_severity(self.failure.judgement),
+        ):
+            self.failure, self.failure_expected = observation, expected
 
 
 @dataclass
@@ -264,6 +340,16 @@ class Ledger:
     exit_status: int | None = None
     reported_at: float = 0.0
     """When the reports were last written (``time.monotonic``), for checkpoints."""
+    clause_tests: Mapping[str, str] | None = None
+    """The clauses whose own example test the run selected, each with that test's id
+    (``None``: not known). A clause that nothing asked is *not run* when its test was
+    selected, *not selected* when it was left out."""
+    host_error: str | None = None
+    """Why the host could not be made at all, when it could not: every test asking it is not run."""
+    unasked_tests: dict[str, str] = field(default_factory=dict)
+    """Tests that could not ask the host (its program could not be started), with why."""
+    shown: dict[Departure, int] = field(default_factory=dict)
+    """How many failures each listed departure covered."""
 
     def __post_init__(self) -> None:
         for clause in self.catalog.clauses.values():
@@ -283,10 +369,7 @@ class Ledger:
         if judgement.passed:
             return None
         return self.expectations.covering(
-            stable_test_id(observation.test),
-            judgement.clause.id,
-            lowest_failed_level(judgement),
-            outcome_summary(judgement.outcome),
+            judgement.clause.id, lowest_failed_level(judgement), outcome_summary(judgement.outcome)
         )
 
     def record(self, observation: Observation) -> bool:
@@ -307,7 +390,8 @@ class Ledger:
         if facts.max_error is not None:
             tally.max_error = max(tally.max_error or 0.0, facts.max_error)
             record.max_error = max(record.max_error or 0.0, facts.max_error)
-        expected = self.departure_covering(observation) is not None
+        departure = self.departure_covering(observation)
+        expected = departure is not None
         for level, verdict in judgement.verdicts.items():
             (tally.passed if verdict.passed else tally.failed)[level] += 1
             if not verdict.passed and not expected:
@@ -317,17 +401,15 @@ class Ledger:
         tally.failure_count += 1
         lowest = lowest_failed_level(judgement)
         if lowest is not None:
-            tally.failure_kinds.add((lowest, outcome_summary(judgement.outcome)))
-        kept = [index for index, kept in enumerate(tally.failures) if kept.test == observation.test]
-        if kept:
-            tally.failures[kept[0]] = observation
-        elif len(tally.failures) < KEEP_FAILURES:
-            tally.failures.append(observation)
+            tally.failure_kinds.setdefault((lowest, outcome_summary(judgement.outcome)), set()).add(observation.test)
+        tally.keep(observation, expected)
         record.failed_clauses.add(judgement.clause.id)
-        if expected:
+        record.show(observation, expected)
+        if departure is not None:
+            self.shown[departure] = self.shown.get(departure, 0) + 1
             record.expected_clauses.add(judgement.clause.id)
-        if not expected or record.failure is None or self.departure_covering(record.failure) is not None:
-            record.failure = observation
+            if departure not in record.departures:
+                record.departures.append(departure)
         return not expected
 
     def skip(self, clause_id: str, reason: str) -> None:
@@ -336,13 +418,67 @@ class Ledger:
         if tally is not None and reason not in tally.skipped:
             tally.skipped.append(reason)
 
+    def could_not_ask(self, test: str, reason: str) -> None:
+        """Note that ``test`` could not ask the host anything (its program could not be started), and why."""
+        self.unasked_tests.setdefault(stable_test_id(test), reason)
+
+    def not_run(self, test: str, clause_id: str | None, reason: str) -> None:
+        """Record that ``test`` did not run because the host could not be asked; ``clause_id`` is its clause, if any."""
+        record = self.test(test)
+        record.outcome, record.reason = "not_run", reason
+        tally = self.tallies.get(clause_id) if clause_id is not None else None
+        if tally is not None and reason not in tally.not_run:
+            tally.not_run.append(reason)
+
+    def ran(self, name: str) -> bool:
+        """Whether a test ``name`` (``FILE::NAME`` or ``NAME``) ran to an end in this run."""
+        return any(record.called and names_test(name, record.id) for record in self.tests.values())
+
+    def departure_status(self, departure: Departure) -> DepartureStatus:
+        """What this run makes of a listed departure (see :data:`~conformance.expectations.DepartureStatus`)."""
+        if self.shown.get(departure):
+            return "expected_failure"
+        # A clause of another revision is never asked in this run, whatever tests ran.
+        if departure.clause in self.tallies and any(self.ran(name) for name in departure.shown_by):
+            return "unexpected_pass"
+        return "not_checked"
+
     def verdict(self, clause_id: str, level: Level) -> LevelVerdict:
         """How ``clause_id`` fared at ``level``, expectations considered."""
-        return self.tallies[clause_id].verdict(level, self.expectations.for_clause(clause_id))
+        tally = self.tallies[clause_id]
+        if level not in tally.clause.levels:
+            return "not_applicable"
+        if tally.unexpected[level]:
+            return "failed"
+        if tally.failed[level]:
+            return "expected_failure"
+        if tally.passed[level]:
+            gone = any(
+                departure.level <= level and self.departure_status(departure) == "unexpected_pass"
+                for departure in self.expectations.for_clause(clause_id)
+            )
+            return "unexpected_pass" if gone else "passed"
+        if tally.not_run:
+            return "not_run"
+        if tally.skipped:
+            return "skipped"
+        return "not_run" if self.clause_tests is not None and clause_id in self.clause_tests else "not_selected"
 
     def overall(self, clause_id: str) -> LevelVerdict:
         """How ``clause_id`` fared over all its levels, expectations considered."""
-        return self.tallies[clause_id].overall(self.expectations.for_clause(clause_id))
+        verdicts = {self.verdict(clause_id, level) for level in Level}
+        return next(verdict for verdict in VERDICT_SEVERITY if verdict in verdicts)
+
+    def not_run_reasons(self, clause_id: str) -> list[str]:
+        """Why a clause that was to be asked was not: the host could not be, or its test did not get to it."""
+        tally = self.tallies[clause_id]
+        if tally.not_run:
+            return list(tally.not_run)
+        test = (self.clause_tests or {}).get(clause_id)
+        record = self.tests.get(test) if test is not None else None
+        if record is None or record.outcome is None:
+            return ["its test did not finish: the run ended first" if self.finished else "its test has not finished"]
+        return [f"its test {record.outcome.replace('_', ' ')}: {record.reason}" if record.reason else record.outcome]
 
     def level_verdicts(self) -> dict[Level, dict[LevelVerdict, int]]:
         """Per level, how many clauses got each verdict (``not_applicable`` left out)."""
@@ -357,19 +493,33 @@ class Ledger:
         return counts
 
     def unexpected_passes(self) -> list[Departure]:
-        """Departures the run shows the host no longer has: listed clauses and tests that passed."""
-        stale = []
-        for departure in self.expectations.departures:
-            if departure.clause is not None:
-                tally = self.tallies.get(departure.clause)
-                if tally is not None and tally.unexpectedly_passed(departure):
-                    stale.append(departure)
-            elif any(
-                record.outcome == "unexpected_pass" and departure.matches_test(record.id)
-                for record in self.tests.values()
-            ):
-                stale.append(departure)
-        return stale
+        """Listed departures the host no longer has: a test that shows each ran, and no failure matched it."""
+        return [
+            departure
+            for departure in self.expectations.departures
+            if self.departure_status(departure) == "unexpected_pass"
+        ]
+
+    def not_checked(self) -> list[Departure]:
+        """Listed departures of this revision's clauses that no test of this run could show."""
+        return [
+            departure
+            for departure in self.expectations.departures
+            if departure.clause in self.tallies and self.departure_status(departure) == "not_checked"
+        ]
+
+    def tests_not_run(self) -> dict[str, list[str]]:
+        """The tests that could not ask the host, by why."""
+        grouped: dict[str, list[str]] = {}
+        for record in self.tests.values():
+            if record.outcome == "not_run":
+                grouped.setdefault(record.reason, []).append(record.id)
+        return grouped
+
+    def fails_run(self) -> bool:
+        """Whether the ledger alone fails the run: an unexpected pass, or something that was to run and did not."""
+        not_run = any(verdicts["not_run"] for verdicts in self.level_verdicts().values())
+        return bool(self.unexpected_passes()) or not_run or bool(self.tests_not_run())
 
     def finish(self, exit_status: int, interrupted: bool, errored: bool) -> None:
         """Note that the run ended, and how."""
@@ -379,7 +529,7 @@ class Ledger:
         self.status = "interrupted" if interrupted else "errored" if errored else "complete"
 
     def summary_lines(self) -> list[str]:
-        """The lines the run ends with."""
+        """The lines the run ends with: counts per level, then what fails the run, then what was not checked."""
         tests = set().union(*(tally.tests for tally in self.tallies.values()))
         lines = [
             f"wasi-nn conformance of host {self.host!r} (revision {self.revision}): "
@@ -387,28 +537,49 @@ class Ledger:
         ]
         for level, verdicts in self.level_verdicts().items():
             words = [f"{verdicts['passed']} passed", f"{verdicts['failed']} failed"]
-            words += [
-                f"{count} {verdict.replace('_', ' ')}{'s' if count != 1 else ''}"
-                for verdict, count in verdicts.items()
-                if count and verdict in ("expected_failure", "unexpected_pass")
-            ]
-            words.append(f"{verdicts['skipped'] + verdicts['not_run']} skipped")
+            if verdicts["expected_failure"]:
+                words.append(_counted(verdicts["expected_failure"], "expected failure", "expected failures"))
+            if verdicts["unexpected_pass"]:
+                words.append(_counted(verdicts["unexpected_pass"], "unexpected pass", "unexpected passes"))
+            words.append(f"{verdicts['skipped']} skipped")
+            words += [f"{verdicts[verdict]} {verdict.replace('_', ' ')}" for verdict in ("not_run", "not_selected")]
+            words = [word for word in words if not word.startswith("0 not ")]
             lines.append(f"  {level.name.lower():<8} {', '.join(words)}")
         for clause_id, tally in self.tallies.items():
             if self.overall(clause_id) == "failed":
+                # The worst failure no expectation covers: failures come worst first.
                 first = next(
                     (observation for observation in tally.failures if self.departure_covering(observation) is None),
                     None,
                 )
                 reason = "; ".join(first.judgement.failures()) if first else ""
-                lines.append(f"  FAILED {clause_id}: {reason}")
+                where = ""
+                if first is not None:
+                    where = f" [{first.test}" + (f", call #{first.call}]" if first.call is not None else "]")
+                lines.append(f"  FAILED {clause_id}: {reason}{where}")
+        for reason, not_run in self.tests_not_run().items():
+            lines.append(f"  NOT RUN {_counted(len(not_run), 'test', 'tests')}: {reason}")
         for departure in self.unexpected_passes():
             lines.append(
-                f"  UNEXPECTED PASS {departure.key}: listed in {self.expectations.source} as failing "
-                f"({departure.reason}), yet it passed; remove the entry (or run with --update-expectations)"
+                f"  UNEXPECTED PASS {departure.key} ({', '.join(departure.outcomes)}): listed in "
+                f"{self.expectations.source} ({departure.reason}), yet no failure matched it although a test "
+                "that shows it ran; remove the entry (or run with --update-expectations)"
+            )
+        # Departures of clauses this run asked come first: the run passed them, unchecked.
+        unchecked = sorted(self.not_checked(), key=lambda departure: not self.tallies[departure.clause].observed)
+        if unchecked:
+            names = ", ".join(departure.key for departure in unchecked[:3])
+            more = f" and {len(unchecked) - 3} more" if len(unchecked) > 3 else ""
+            lines.append(
+                f"  NOT CHECKED {_counted(len(unchecked), 'listed departure', 'listed departures')} "
+                f"(none of the tests that show them ran): {names}{more}"
             )
         if self.status == "running" and self.finished is None:
             return lines
         if self.status != "complete":
             lines.append(f"  INCOMPLETE: the run was {self.status}; the reports hold what finished")
         return lines
+
+
+def _counted(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"

@@ -1,5 +1,6 @@
 """Expectations files: known departures make a run green, a departure that is gone fails it,
-and --update-expectations writes the file from a run."""
+a failure at another level or with another outcome is no known departure, and
+--update-expectations writes the file from a run."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from conformance.catalog import CallOutcome, Facts, Level, judge, load_catalog
 from conformance.expectations import (
+    PROJECT_ROOT,
     TODO_REASON,
     Departure,
     Expectations,
@@ -30,7 +32,7 @@ from tests.hosts.errno_host import DEPARTING_CLAUSE
 from tests.hosts.runs import run_suite, start
 
 SELECTION = ("-k", "graph-unknown or load.valid or link.all-functions")
-LISTED_TEST = "test_clause[load.valid]"
+SHOWN_BY = f"test_clauses.py::test_clause[{DEPARTING_CLAUSE}]"
 
 
 def write(path: Path, text: str) -> Path:
@@ -50,7 +52,7 @@ def clause(data: dict[str, Any], clause_id: str) -> dict[str, Any]:
 # -- the file -------------------------------------------------------------------------------
 
 
-def test_a_file_lists_departures_by_clause_or_test(tmp_path: Path) -> None:
+def test_a_file_lists_departures_by_clause_level_and_outcome(tmp_path: Path) -> None:
     path = write(
         tmp_path / "host.toml",
         f"""
@@ -58,63 +60,106 @@ def test_a_file_lists_departures_by_clause_or_test(tmp_path: Path) -> None:
 clause = "{DEPARTING_CLAUSE}"
 level = "errno"
 outcome = "returned unsupported_operation"
+shown_by = ["{SHOWN_BY}", "test_invalid_arguments"]
 reason = "as Wasmtime"
 link = "https://example.org/1"
 
 [[departure]]
-test = "{LISTED_TEST}"
-reason = "flaky on this host"
+clause = "{DEPARTING_CLAUSE}"
+level = "safety"
+outcome = ["crashed", "hung"]
+shown_by = "test_stateful.py::test_state_machine"
+reason = "panics on some handles"
 """,
     )
     expectations = load_expectations(path)
-    clause_entry, test_entry = expectations.departures
-    assert clause_entry == Departure(
-        DEPARTING_CLAUSE, None, Level.ERRNO, ("returned unsupported_operation",), "as Wasmtime", "https://example.org/1"
+    errno_entry, safety_entry = expectations.departures
+    assert errno_entry == Departure(
+        DEPARTING_CLAUSE,
+        Level.ERRNO,
+        ("returned unsupported_operation",),
+        (SHOWN_BY, "test_invalid_arguments"),
+        "as Wasmtime",
+        "https://example.org/1",
     )
-    assert expectations.for_clause(DEPARTING_CLAUSE) is clause_entry
-    assert expectations.for_test(f"test_clauses.py::{LISTED_TEST}") is test_entry
-    assert expectations.for_test("test_clauses.py::test_clause[compute.valid]") is None
+    assert safety_entry.outcomes == ("crashed", "hung")
+    assert safety_entry.shown_by == ("test_stateful.py::test_state_machine",)
+    assert expectations.for_clause(DEPARTING_CLAUSE) == (errno_entry, safety_entry)
+    assert errno_entry.key == f"{DEPARTING_CLAUSE} at errno"
+    assert errno_entry.shown_in(SHOWN_BY)
+    assert errno_entry.shown_in("test_properties.py::test_invalid_arguments")
+    assert not errno_entry.shown_in("test_properties.py::test_invalid_arguments_get_the_errno")
+
+
+COMPLETE = 'level = "errno"\noutcome = ["trapped"]\nshown_by = ["test_clause[load.valid]"]\nreason = "x"'
 
 
 @pytest.mark.parametrize(
     ("entry", "complaint"),
     [
-        ('clause = "no.such-clause"\nreason = "x"', "no clause 'no.such-clause'"),
-        ('clause = "load.valid"\ntest = "t"\nreason = "x"', "exactly one of clause and test"),
-        ('reason = "x"', "exactly one of clause and test"),
-        ('clause = "load.valid"\nlevel = "strict"\nreason = "x"', "level is one of"),
-        ('clause = "load.valid"', "needs a reason"),
-        ('clause = "load.valid"\nreason = "x"\nwhy = "typo"', "unknown keys why"),
-        ('clause = "load.valid"\nreason = "x"\noutcome = 3', "outcome is a string or a list"),
+        (f'clause = "no.such-clause"\n{COMPLETE}', "no clause 'no.such-clause'"),
+        (f'test = "test_clause[load.valid]"\n{COMPLETE}', "entries name a clause, not a test"),
+        (COMPLETE, "every departure names its clause"),
+        ('clause = "load.valid"\noutcome = ["trapped"]\nshown_by = ["t"]\nreason = "x"', "(load.valid): level"),
+        ('clause = "load.valid"\nlevel = "strict"\noutcome = ["trapped"]\nshown_by = ["t"]\nreason = "x"', "level"),
+        ('clause = "load.valid"\nlevel = "errno"\nshown_by = ["t"]\nreason = "x"', "outcome is a non-empty"),
+        ('clause = "load.valid"\nlevel = "errno"\noutcome = []\nshown_by = ["t"]\nreason = "x"', "outcome is"),
+        ('clause = "load.valid"\nlevel = "errno"\noutcome = 3\nshown_by = ["t"]\nreason = "x"', "outcome is"),
+        (
+            'clause = "load.valid"\nlevel = "errno"\noutcome = "crash"\nshown_by = ["t"]\nreason = "x"',
+            "'crash' is none",
+        ),
+        ('clause = "load.valid"\nlevel = "errno"\noutcome = "trapped"\nreason = "x"', "shown_by is a non-empty"),
+        ('clause = "load.valid"\nlevel = "errno"\noutcome = "trapped"\nshown_by = ["t"]', "needs a reason"),
+        (f'clause = "load.valid"\n{COMPLETE}\nwhy = "typo"', "unknown keys why"),
     ],
 )
-def test_malformed_entries_are_refused_with_where_and_why(tmp_path: Path, entry: str, complaint: str) -> None:
+def test_malformed_entries_are_refused_with_file_entry_and_why(tmp_path: Path, entry: str, complaint: str) -> None:
     path = write(tmp_path / "host.toml", f"[[departure]]\n{entry}\n")
     with pytest.raises(ExpectationsError, match="departure 1") as raised:
         load_expectations(path)
+    assert str(raised.value).startswith(str(path))
     assert complaint in str(raised.value)
 
 
-def test_a_clause_listed_twice_is_refused(tmp_path: Path) -> None:
-    entry = '[[departure]]\nclause = "load.valid"\nreason = "x"\n'
-    with pytest.raises(ExpectationsError, match=r"more than once: load\.valid"):
+def test_a_clause_listed_twice_at_one_level_is_refused(tmp_path: Path) -> None:
+    entry = f'[[departure]]\nclause = "load.valid"\n{COMPLETE}\n'
+    with pytest.raises(ExpectationsError, match=r"more than once: load\.valid at errno"):
         load_expectations(write(tmp_path / "host.toml", entry * 2))
+    other_level = entry.replace('"errno"', '"safety"')
+    assert len(load_expectations(write(tmp_path / "host.toml", entry + other_level)).departures) == 2
 
 
-def test_an_entry_covers_failures_no_worse_than_its_level_with_its_outcomes() -> None:
-    entry = Departure(DEPARTING_CLAUSE, level=Level.FUNCTION, outcomes=("returned unsupported_operation",))
-    assert entry.covers(DEPARTING_CLAUSE, Level.ERRNO, "returned unsupported_operation")
+def test_an_entry_covers_failures_at_its_level_with_its_outcomes_only() -> None:
+    entry = Departure(DEPARTING_CLAUSE, Level.FUNCTION, ("returned unsupported_operation",), (SHOWN_BY,))
     assert entry.covers(DEPARTING_CLAUSE, Level.FUNCTION, "returned unsupported_operation")
+    # A worse failure is a new departure; so is a milder one (and the listed one is then gone).
     assert not entry.covers(DEPARTING_CLAUSE, Level.SAFETY, "returned unsupported_operation")
-    assert not entry.covers(DEPARTING_CLAUSE, Level.ERRNO, "crashed")
-    assert not entry.covers("load.valid", Level.ERRNO, "returned unsupported_operation")
-    assert Departure(DEPARTING_CLAUSE).covers(DEPARTING_CLAUSE, Level.SAFETY, "crashed")
+    assert not entry.covers(DEPARTING_CLAUSE, Level.ERRNO, "returned unsupported_operation")
+    assert not entry.covers(DEPARTING_CLAUSE, Level.FUNCTION, "crashed")
+    assert not entry.covers("load.valid", Level.FUNCTION, "returned unsupported_operation")
+    assert not entry.covers(DEPARTING_CLAUSE, None, "returned unsupported_operation")
+    listed = Expectations(None, (entry,))
+    assert listed.covering(DEPARTING_CLAUSE, Level.FUNCTION, "returned unsupported_operation") is entry
+    assert listed.covering(DEPARTING_CLAUSE, Level.SAFETY, "crashed") is None
+
+
+def test_the_project_expectations_files_load_and_name_tests_that_exist() -> None:
+    files = sorted((PROJECT_ROOT / "expectations").glob("*.toml"))
+    assert files
+    tests = PROJECT_ROOT / "conformance" / "tests"
+    for path in files:
+        for departure in load_expectations(path).departures:
+            for name in departure.shown_by:
+                module, _, function = name.rpartition("::")
+                source = (tests / module).read_text() if module else ""
+                assert f"def {function.partition('[')[0]}(" in source, (path.name, departure.key, name)
 
 
 def test_the_default_file_is_expectations_slash_host_dot_toml(tmp_path: Path) -> None:
     folder = tmp_path / "expectations"
     folder.mkdir()
-    write(folder / "my_host_factory.toml", '[[departure]]\nclause = "load.valid"\nreason = "x"\n')
+    write(folder / "my_host_factory.toml", f'[[departure]]\nclause = "load.valid"\n{COMPLETE}\n')
     assert default_path("my.host:factory".replace(".", "_"), [tmp_path]) == folder / "my_host_factory.toml"
     assert default_path("other", [tmp_path]) is None
     assert find_expectations(str(tmp_path / "new.toml"), "other", missing_ok=True).departures == ()
@@ -125,45 +170,85 @@ def test_the_default_file_is_expectations_slash_host_dot_toml(tmp_path: Path) ->
 def test_rendered_files_read_back_the_same(tmp_path: Path) -> None:
     departures = [
         Departure(
-            "load.valid", None, Level.FUNCTION, ("crashed", "returned busy"), 'quotes " and \\ and\nlines\x7f é', ""
+            "load.valid",
+            Level.FUNCTION,
+            ("crashed", "returned busy"),
+            ("test_clauses.py::test_clause[load.valid]",),
+            'quotes " and \\ and\nlines\x7f é',
+            "",
         ),
-        Departure(None, LISTED_TEST, None, (), "listed by test", "https://example.org/2"),
+        Departure(
+            "load.valid", Level.SAFETY, ("hung",), ("test_stateful.py::t", "t2"), "hangs", "https://example.org/2"
+        ),
     ]
     text = render(departures, "host", "2023-08")
     tomllib.loads(text)
     assert load_expectations(write(tmp_path / "host.toml", text)).departures == tuple(departures)
 
 
-def test_updating_keeps_reasons_and_marks_new_departures_todo() -> None:
+def test_updating_keeps_reasons_writes_the_tests_that_show_each_level_and_marks_new_ones_todo() -> None:
     catalog = load_catalog("2023-08")
-    kept = Departure(DEPARTING_CLAUSE, reason="known", link="https://example.org/3")
-    stale = Departure("load.valid", reason="fixed since")
-    unobserved = Departure("compute.valid", reason="not asked this run")
-    ledger = Ledger("host", "2023-08", catalog, expectations=Expectations(None, (kept, stale, unobserved)))
+    shown_here = "test_clauses.py::test_clause[x]"
+    unrun = "test_properties.py::test_not_run_this_time"
+    kept = Departure(DEPARTING_CLAUSE, Level.ERRNO, ("returned busy",), (unrun,), "known", "https://example.org/3")
+    stale = Departure("load.valid", Level.FUNCTION, ("returned busy",), (shown_here,), "fixed since")
+    unchecked = Departure("compute.valid", Level.FUNCTION, ("returned busy",), (unrun,), "not asked this run")
+    ledger = Ledger("host", "2023-08", catalog, expectations=Expectations(None, (kept, stale, unchecked)))
     errno_failure = CallOutcome("returned", 6, "unsupported_operation")
     crash = CallOutcome("crashed", message="signal 6")
-    for clause_id, outcome in ((DEPARTING_CLAUSE, errno_failure), ("set_input.valid", crash), ("load.valid", None)):
+    for clause_id, outcome, test in (
+        (DEPARTING_CLAUSE, errno_failure, shown_here),
+        (DEPARTING_CLAUSE, crash, "test_stateful.py::t"),
+        ("set_input.valid", crash, shown_here),
+        ("load.valid", None, shown_here),
+    ):
         judged = judge(catalog[clause_id], outcome or CallOutcome("returned", 0, "success"), Facts())
-        ledger.record(Observation("test_clauses.py::test_clause[x]", judged, [], None))
+        ledger.record(Observation(test, judged, [], None))
+    for test in (shown_here, "test_stateful.py::t"):
+        ledger.test(test).called = True
     updated = {departure.key: departure for departure in updated_departures(ledger)}
-    assert set(updated) == {DEPARTING_CLAUSE, "set_input.valid", "compute.valid"}
-    assert updated[DEPARTING_CLAUSE] == Departure(
-        DEPARTING_CLAUSE, None, Level.ERRNO, ("returned unsupported_operation",), "known", "https://example.org/3"
+    assert set(updated) == {
+        f"{DEPARTING_CLAUSE} at errno",
+        f"{DEPARTING_CLAUSE} at safety",
+        "set_input.valid at safety",
+        "compute.valid at function",
+    }
+    # The test that did not run may show the listed outcome again: both stay.
+    assert updated[f"{DEPARTING_CLAUSE} at errno"] == Departure(
+        DEPARTING_CLAUSE,
+        Level.ERRNO,
+        ("returned busy", "returned unsupported_operation"),
+        (shown_here, unrun),
+        "known",
+        "https://example.org/3",
     )
-    assert updated["set_input.valid"] == Departure("set_input.valid", None, Level.SAFETY, ("crashed",), TODO_REASON, "")
-    assert updated["compute.valid"] == unobserved
+    assert updated[f"{DEPARTING_CLAUSE} at safety"] == Departure(
+        DEPARTING_CLAUSE, Level.SAFETY, ("crashed",), ("test_stateful.py::t",), TODO_REASON, ""
+    )
+    assert updated["set_input.valid at safety"] == Departure(
+        "set_input.valid", Level.SAFETY, ("crashed",), (shown_here,), TODO_REASON, ""
+    )
+    assert updated["compute.valid at function"] == unchecked
 
 
 # -- runs -----------------------------------------------------------------------------------
 
+NOT_IN_THE_SLICE = "test_properties.py::test_outputs_equal_native_onnxruntime_for_any_values_and_buffer_slack"
+
 LISTING_THE_DEPARTURE = f"""
 [[departure]]
 clause = "{DEPARTING_CLAUSE}"
+level = "errno"
+outcome = ["returned unsupported_operation"]
+shown_by = ["{SHOWN_BY}"]
 reason = "answers unsupported_operation, as Wasmtime does"
 link = "https://example.org/4"
 
 [[departure]]
 clause = "compute.valid"
+level = "function"
+outcome = ["returned runtime_error"]
+shown_by = ["{NOT_IN_THE_SLICE}"]
 reason = "not asked in this run, so kept"
 """
 
@@ -171,11 +256,25 @@ LISTING_WHAT_PASSES = f"""
 [[departure]]
 clause = "{DEPARTING_CLAUSE}"
 level = "errno"
+outcome = ["returned unsupported_operation"]
+shown_by = ["{SHOWN_BY}"]
 reason = "answers unsupported_operation, as Wasmtime does"
 
 [[departure]]
-test = "{LISTED_TEST}"
-reason = "listed by name"
+clause = "load.valid"
+level = "function"
+outcome = ["returned runtime_error"]
+shown_by = ["test_clause[load.valid]"]
+reason = "listed by its short test name"
+"""
+
+LISTING_ANOTHER_LEVEL = f"""
+[[departure]]
+clause = "{DEPARTING_CLAUSE}"
+level = "function"
+outcome = ["returned unsupported_operation"]
+shown_by = ["{SHOWN_BY}"]
+reason = "listed at the function level, but the host departs at the errno level"
 """
 
 
@@ -185,10 +284,12 @@ Runs = dict[str, tuple[Path, tuple[str, ...]]]
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     """Each expectations file and the options of its run: the departing host with its departure
-    listed (updating the file), the conforming host with the same departure. Both start at once."""
+    listed (updating the file), the conforming host with the same departure, the departing host
+    with its departure listed at another level. All start at once."""
     folder = tmp_path_factory.mktemp("expectations")
     departing = write(folder / "departing.toml", LISTING_THE_DEPARTURE)
     conforming = write(folder / "conforming.toml", LISTING_WHAT_PASSES)
+    elsewhere = write(folder / "elsewhere.toml", LISTING_ANOTHER_LEVEL)
     chosen: Runs = {
         "departing": (
             departing,
@@ -203,6 +304,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         "conforming": (
             conforming,
             ("--wasi-nn-host=tests.hosts.errno_host:conforming", f"--wasi-nn-expectations={conforming}", *SELECTION),
+        ),
+        "elsewhere": (
+            elsewhere,
+            ("--wasi-nn-host=tests.hosts.errno_host:departing", f"--wasi-nn-expectations={elsewhere}", *SELECTION),
         ),
     }
     for _, options in chosen.values():
@@ -219,27 +324,33 @@ def test_a_listed_departure_makes_the_run_green_and_update_keeps_its_reason(
     assert any(
         line.startswith("XFAIL") and f"test_clause[{DEPARTING_CLAUSE}]" in line for line in run.output.splitlines()
     ), run.output
+    assert (
+        "NOT CHECKED 1 listed departure (none of the tests that show them ran): compute.valid at function" in run.output
+    )
     data = report(run.report)
     listed = clause(data, DEPARTING_CLAUSE)
     assert listed["verdict"] == "expected_failure"
-    assert listed["departure"]["status"] == "expected_failure"
+    assert [departure["status"] for departure in listed["departures"]] == ["expected_failure"]
     assert listed["failures"]
     assert all(failure["expected"] for failure in listed["failures"])
     test = next(test for test in data["tests"] if test["id"].endswith(f"[{DEPARTING_CLAUSE}]"))
     assert test["outcome"] == "expected_failure"
+    assert test["departures"] == [f"{DEPARTING_CLAUSE} at errno"]
     assert data["levels"]["errno"]["expected_failure"] == 1
     assert data["levels"]["errno"]["failed"] == 0
+    assert data["expectations"]["not_checked"] == ["compute.valid at function"]
     assert "## Expected failures" in (run.report / "summary.md").read_text()
     assert 'message="expected failure: answers' in (run.report / "junit.xml").read_text()
 
     rewritten = {departure.key: departure for departure in load_expectations(path).departures}
-    assert set(rewritten) == {DEPARTING_CLAUSE, "compute.valid"}
-    assert rewritten["compute.valid"].reason == "not asked in this run, so kept"
-    assert rewritten[DEPARTING_CLAUSE] == Departure(
+    assert set(rewritten) == {f"{DEPARTING_CLAUSE} at errno", "compute.valid at function"}
+    assert rewritten["compute.valid at function"].reason == "not asked in this run, so kept"
+    assert rewritten["compute.valid at function"].shown_by == (NOT_IN_THE_SLICE,)
+    assert rewritten[f"{DEPARTING_CLAUSE} at errno"] == Departure(
         DEPARTING_CLAUSE,
-        None,
         Level.ERRNO,
         ("returned unsupported_operation",),
+        (SHOWN_BY,),
         "answers unsupported_operation, as Wasmtime does",
         "https://example.org/4",
     )
@@ -250,17 +361,39 @@ def test_a_departure_the_host_no_longer_has_fails_the_run_as_an_unexpected_pass(
 ) -> None:
     run = run_suite(tmp_path_factory, *runs["conforming"][1])
     assert run.returncode == 1, run.output
-    assert f"UNEXPECTED PASS {DEPARTING_CLAUSE}" in run.output
-    assert "[XPASS(strict)]" in run.output
+    assert f"UNEXPECTED PASS {DEPARTING_CLAUSE} at errno (returned unsupported_operation)" in run.output
+    assert "UNEXPECTED PASS load.valid at function" in run.output
     data = report(run.report)
-    assert set(data["expectations"]["unexpected_passes"]) == {DEPARTING_CLAUSE, LISTED_TEST}
+    assert set(data["expectations"]["unexpected_passes"]) == {f"{DEPARTING_CLAUSE} at errno", "load.valid at function"}
     listed = clause(data, DEPARTING_CLAUSE)
     assert listed["verdict"] == "unexpected_pass"
     assert listed["verdicts"]["errno"] == "unexpected_pass"
     assert listed["verdicts"]["safety"] == "passed"
+    assert [departure["status"] for departure in listed["departures"]] == ["unexpected_pass"]
+    assert clause(data, "load.valid")["verdicts"]["function"] == "unexpected_pass"
+    summary = (run.report / "summary.md").read_text()
+    assert "## Unexpected passes" in summary
+    assert f"`{DEPARTING_CLAUSE}` at errno (returned unsupported_operation) is listed" in summary
+    junit = (run.report / "junit.xml").read_text()
+    assert 'type="unexpected pass"' in junit
+
+
+def test_a_departure_at_another_level_than_listed_fails_the_run(
+    tmp_path_factory: pytest.TempPathFactory, runs: Runs
+) -> None:
+    run = run_suite(tmp_path_factory, *runs["elsewhere"][1])
+    assert run.returncode == 1, run.output
+    assert f"FAILED {DEPARTING_CLAUSE}: errno: expected invalid_argument, the call returned unsupported_operation" in (
+        run.output
+    )
+    assert f"UNEXPECTED PASS {DEPARTING_CLAUSE} at function" in run.output
+    data = report(run.report)
+    listed = clause(data, DEPARTING_CLAUSE)
+    assert listed["verdict"] == "failed"
+    assert listed["verdicts"]["errno"] == "failed"
+    assert not any(failure["expected"] for failure in listed["failures"])
     outcomes = {test["id"]: test["outcome"] for test in data["tests"]}
-    assert outcomes[f"test_clauses.py::{LISTED_TEST}"] == "unexpected_pass"
-    assert "## Unexpected passes" in (run.report / "summary.md").read_text()
+    assert outcomes[SHOWN_BY] == "failed"
 
 
 def test_the_seed_and_blob_of_a_failing_hypothesis_test_are_kept() -> None:

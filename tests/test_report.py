@@ -66,7 +66,15 @@ def test_a_run_writes_four_reports_that_agree(departing_run: SuiteRun) -> None:
     assert failing == {DEPARTING_CLAUSE}
     for level in LEVELS:
         counts = verdict_counts(data, level)
-        for verdict in ("passed", "failed", "expected_failure", "unexpected_pass", "skipped", "not_run"):
+        for verdict in (
+            "passed",
+            "failed",
+            "expected_failure",
+            "unexpected_pass",
+            "skipped",
+            "not_run",
+            "not_selected",
+        ):
             assert data["levels"][level][verdict] == counts[verdict], (level, verdict)
 
     junit = ElementTree.parse(departing_run.report / "junit.xml").getroot()

@@ -19,14 +19,25 @@ from conformance.adapters.base import HostAdapter
 from conformance.catalog import Level
 from conformance.expectations import PROJECT_ROOT, Departure, outcome_summary
 from conformance.reports.cases import Cases
-from conformance.results import TAG_NAMES, ClauseTally, Ledger, Observation, TestRecord
+from conformance.results import TAG_NAMES, ClauseTally, Ledger, LevelVerdict, Observation, TestRecord
 from conformance.revisions import revision as find_revision
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the ``report.json`` format; it changes whenever a field changes meaning or goes away."""
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 """The JSON Schema of ``report.json``."""
+
+#: The verdicts each level counts, every one on its own (``not_applicable`` is no clause of the level).
+_COUNTED: tuple[LevelVerdict, ...] = (
+    "passed",
+    "failed",
+    "expected_failure",
+    "unexpected_pass",
+    "skipped",
+    "not_run",
+    "not_selected",
+)
 
 
 def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, Any], Cases]:
@@ -38,6 +49,7 @@ def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, An
     clauses = [_clause(tally, ledger, cases) for tally in ledger.tallies.values()]
     tests = [_test(record, ledger, cases) for record in ledger.tests.values()]
     stale = ledger.unexpected_passes()
+    unchecked = ledger.not_checked()
     data = {
         "schema_version": SCHEMA_VERSION,
         "suite": {"name": "wasi-nn-conformance", "version": __version__},
@@ -69,6 +81,7 @@ def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, An
             "file": _shown_path(ledger.expectations.path) if ledger.expectations.path else None,
             "departures": len(ledger.expectations.departures),
             "unexpected_passes": [departure.key for departure in stale],
+            "not_checked": [departure.key for departure in unchecked],
         },
         "levels": _levels(ledger),
         "clauses": clauses,
@@ -113,26 +126,16 @@ def _tags(tags: Mapping[str, set[str]]) -> dict[str, list[str]]:
     return {name: sorted(tags[name]) for name in TAG_NAMES if tags.get(name)}
 
 
-def _departure(departure: Departure | None, status: str) -> dict[str, Any] | None:
-    if departure is None:
-        return None
+def _departure(departure: Departure, ledger: Ledger) -> dict[str, Any]:
     return {
         "clause": departure.clause,
-        "test": departure.test,
-        "level": departure.level.name.lower() if departure.level is not None else None,
+        "level": departure.level.name.lower(),
         "outcome": list(departure.outcomes),
+        "shown_by": list(departure.shown_by),
         "reason": departure.reason,
         "link": departure.link,
-        "status": status,
+        "status": ledger.departure_status(departure),
     }
-
-
-def _clause_departure_status(ledger: Ledger, tally: ClauseTally, departure: Departure) -> str:
-    if tally.unexpectedly_passed(departure):
-        return "unexpected_pass"
-    if any(tally.unexpected.values()):
-        return "failed_otherwise"
-    return "expected_failure" if tally.failure_count else "not_observed"
 
 
 def _failure(observation: Observation, ledger: Ledger, cases: Cases) -> dict[str, Any]:
@@ -154,7 +157,7 @@ def _failure(observation: Observation, ledger: Ledger, cases: Cases) -> dict[str
 
 def _clause(tally: ClauseTally, ledger: Ledger, cases: Cases) -> dict[str, Any]:
     clause = tally.clause
-    departure = ledger.expectations.for_clause(clause.id)
+    verdict = ledger.overall(clause.id)
     return {
         "id": clause.id,
         "call": clause.call,
@@ -163,16 +166,17 @@ def _clause(tally: ClauseTally, ledger: Ledger, cases: Cases) -> dict[str, Any]:
         "statement": clause.statement,
         "rationale": clause.rationale,
         "tags": _tags(tally.tags) or _tags({name: {value} for name, value in clause.tags.items()}),
-        "verdict": ledger.overall(clause.id),
+        "verdict": verdict,
         "verdicts": {level.name.lower(): ledger.verdict(clause.id, level) for level in Level},
         "observations": {
             level.name.lower(): {"passed": tally.passed[level], "failed": tally.failed[level]} for level in Level
         },
         "skipped": list(tally.skipped),
+        "not_run": ledger.not_run_reasons(clause.id) if verdict == "not_run" else [],
         "tests": sorted(tally.tests),
         "tolerance": sorted(tally.tolerances),
         "max_error": tally.max_error,
-        "departure": _departure(departure, _clause_departure_status(ledger, tally, departure)) if departure else None,
+        "departures": [_departure(departure, ledger) for departure in ledger.expectations.for_clause(clause.id)],
         "failure_count": tally.failure_count,
         "failures": [_failure(observation, ledger, cases) for observation in tally.failures],
     }
@@ -182,10 +186,6 @@ def _test(record: TestRecord, ledger: Ledger, cases: Cases) -> dict[str, Any]:
     failure = record.failure
     case = cases.add(failure) if failure is not None else None
     hypothesis = record.hypothesis
-    departure = ledger.expectations.for_test(record.id)
-    status = "not_observed" if record.outcome is None else "failed_otherwise"
-    if record.outcome in ("unexpected_pass", "expected_failure"):
-        status = record.outcome
     return {
         "id": record.id,
         "outcome": record.outcome or "not_finished",
@@ -198,7 +198,7 @@ def _test(record: TestRecord, ledger: Ledger, cases: Cases) -> dict[str, Any]:
         "tolerance": sorted(record.tolerances),
         "max_error": record.max_error,
         "hypothesis": dataclasses.asdict(hypothesis) if hypothesis is not None else None,
-        "departure": _departure(departure, status),
+        "departures": [departure.key for departure in record.departures],
         "transcript": list(failure.transcript) if failure is not None else [],
         "case": case,
         "reproducer": cases.command(case),
@@ -211,7 +211,7 @@ def _levels(ledger: Ledger) -> dict[str, dict[str, Any]]:
         judged = verdicts["passed"] + verdicts["unexpected_pass"] + verdicts["failed"] + verdicts["expected_failure"]
         passing = verdicts["passed"] + verdicts["unexpected_pass"]
         counts: dict[str, Any] = {"clauses": sum(verdicts.values())}
-        for verdict in ("passed", "failed", "expected_failure", "unexpected_pass", "skipped", "not_run"):
+        for verdict in _COUNTED:
             counts[verdict] = verdicts[verdict]
         counts["pass_rate"] = round(passing / judged, 4) if judged else None
         levels[level.name.lower()] = counts

@@ -1,7 +1,8 @@
 """``junit.xml``: a report as JUnit XML for CI systems, a testcase per clause.
 
-A failed clause or an unexpected pass is a failure; an expected failure, a skipped clause and
-one not run are skipped.
+A failed clause or an unexpected pass is a failure, whose message is the clause's most severe
+failure; a clause not run (the host could not be asked) is an error; an expected failure, a
+skipped clause (a capability the host does not declare) and one not selected are skipped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 def junit_xml(data: Mapping[str, Any]) -> bytes:
     """JUnit XML of a report: a testcase per clause (class ``wasi-nn.CALL``)."""
     host, run = data["host"], data["run"]
-    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     suite = ElementTree.Element("testsuite", name=f"wasi-nn conformance: {host['name']} ({data['revision']['name']})")
     properties = ElementTree.SubElement(suite, "properties")
     for name, value in (
@@ -33,40 +34,45 @@ def junit_xml(data: Mapping[str, Any]) -> bytes:
         verdict = clause["verdict"]
         if verdict == "failed":
             counts["failures"] += 1
+            # Failures come worst first: the message is the most severe one no expectation covers.
             failures = [failure for failure in clause["failures"] if not failure["expected"]]
             first = failures[0]["reasons"][0] if failures and failures[0]["reasons"] else "failed"
             element = ElementTree.SubElement(case, "failure", message=first, type="clause")
             element.text = "\n\n".join(_failure_text(failure) for failure in failures) or first
         elif verdict == "unexpected_pass":
             counts["failures"] += 1
-            departure = clause["departure"]
+            gone = [departure for departure in clause["departures"] if departure["status"] == "unexpected_pass"]
+            listed = "; ".join(f"at {departure['level']}: {departure['reason']}" for departure in gone)
             ElementTree.SubElement(
                 case,
                 "failure",
                 type="unexpected pass",
-                message=f"listed as a departure ({departure['reason']}) yet it passed: remove it from the expectations",
+                message=f"listed as a departure ({listed}) yet no failure matched it: remove it from the expectations",
             )
+        elif verdict == "not_run":
+            counts["errors"] += 1
+            ElementTree.SubElement(case, "error", type="not run", message="not run: " + "; ".join(clause["not_run"]))
         elif verdict == "expected_failure":
             counts["skipped"] += 1
-            departure = clause["departure"] or {}
-            link = f" ({departure['link']})" if departure.get("link") else ""
-            message = f"expected failure: {departure.get('reason', 'a listed test')}{link}"
-            ElementTree.SubElement(case, "skipped", message=message)
-        elif verdict in ("skipped", "not_run"):
+            shown = [departure for departure in clause["departures"] if departure["status"] == "expected_failure"]
+            reasons = "; ".join(
+                departure["reason"] + (f" ({departure['link']})" if departure["link"] else "") for departure in shown
+            )
+            ElementTree.SubElement(case, "skipped", message=f"expected failure: {reasons}")
+        elif verdict in ("skipped", "not_selected"):
             counts["skipped"] += 1
-            reason = "; ".join(clause["skipped"]) if verdict == "skipped" else "not run"
+            reason = "; ".join(clause["skipped"]) if verdict == "skipped" else "not selected (left out by -k or -m)"
             ElementTree.SubElement(case, "skipped", message=reason)
         ElementTree.SubElement(case, "system-out").text = clause["statement"]
     suite.set("tests", str(counts["tests"]))
     suite.set("failures", str(counts["failures"]))
-    suite.set("errors", "0")
+    suite.set("errors", str(counts["errors"]))
     suite.set("skipped", str(counts["skipped"]))
     suite.set("time", str(run["duration_seconds"]))
     suite.set("timestamp", run["started"])
     suites = ElementTree.Element("testsuites", name="wasi-nn conformance")
     for name, value in counts.items():
         suites.set(name, str(value))
-    suites.set("errors", "0")
     suites.append(suite)
     ElementTree.indent(suites)
     body: bytes = ElementTree.tostring(suites, encoding="utf-8", xml_declaration=False)

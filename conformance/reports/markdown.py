@@ -1,7 +1,8 @@
 """``summary.md``: a report in Markdown, for people and for CI job summaries.
 
-Pass rate per level, the unexpected passes, each failure with its one-line reproducer, the
-expected failures, and every clause's verdict per level.
+Pass rate per level, what was not run (the host could not be asked), the unexpected passes,
+each failure with its one-line reproducer (the most severe first), the expected failures, the
+listed departures a slice of the suite could not check, and every clause's verdict per level.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ _SYMBOLS = {
     "expected_failure": "≈ expected failure",
     "unexpected_pass": "! unexpected pass",
     "skipped": "- skipped",
-    "not_run": "· not run",
+    "not_run": "✗ not run",
+    "not_selected": "· not selected",
     "not_applicable": "",
 }
 
@@ -47,25 +49,26 @@ def summary_markdown(data: Mapping[str, Any]) -> str:
         "",
         "## Pass rate per level",
         "",
-        "| level | clauses | passed | failed | expected failures | unexpected passes | skipped | not run | pass rate |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| level | clauses | passed | failed | expected failures | unexpected passes | skipped | not run "
+        "| not selected | pass rate |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name, counts in data["levels"].items():
         strength = "SHOULD" if name == "errno" else "MUST"
         lines.append(
             f"| {name} ({strength}) | {counts['clauses']} | {counts['passed']} | {counts['failed']} | "
             f"{counts['expected_failure']} | {counts['unexpected_pass']} | {counts['skipped']} | "
-            f"{counts['not_run']} | {_percent(counts['pass_rate'])} |"
+            f"{counts['not_run']} | {counts['not_selected']} | {_percent(counts['pass_rate'])} |"
         )
-    stale = [clause for clause in data["clauses"] if clause["verdict"] == "unexpected_pass"]
-    stale_tests = [test for test in data["tests"] if test["outcome"] == "unexpected_pass"]
-    if stale or stale_tests:
+    lines += _not_run(data)
+    stale = _departures(data, "unexpected_pass")
+    if stale:
         lines += ["", "## Unexpected passes", ""]
         lines += [
-            f"- {_code(item['id'])} is listed as a departure ({_cell(item['departure']['reason'])}) "
-            "yet passed: remove it from the expectations file."
-            for item in [*stale, *stale_tests]
-            if item["departure"]
+            f"- {_code(departure['clause'])} at {departure['level']} ({', '.join(departure['outcome'])}) is listed "
+            f"as a departure ({_cell(departure['reason'])}), yet no failure matched it although a test that shows "
+            "it ran: remove it from the expectations file."
+            for departure in stale
         ]
     failing = [clause for clause in data["clauses"] if clause["verdict"] == "failed"]
     lines += ["", f"## Failures ({len(failing)} clause{'' if len(failing) == 1 else 's'})", ""]
@@ -83,13 +86,30 @@ def summary_markdown(data: Mapping[str, Any]) -> str:
         if clause["failure_count"] > len(shown):
             lines.append(f"- … {clause['failure_count']} failing observations in all (report.json keeps some)")
         lines.append("")
-    expected = [clause for clause in data["clauses"] if clause["verdict"] == "expected_failure"]
+    expected = _departures(data, "expected_failure")
     if expected:
         lines += ["## Expected failures", ""]
-        for clause in expected:
-            departure = clause["departure"] or {}
-            link = f" ([link]({departure['link']}))" if departure.get("link") else ""
-            lines.append(f"- {_code(clause['id'])}: {_cell(departure.get('reason', 'a listed test'))}{link}")
+        for departure in expected:
+            link = f" ([link]({departure['link']}))" if departure["link"] else ""
+            lines.append(
+                f"- {_code(departure['clause'])} at {departure['level']} ({', '.join(departure['outcome'])}): "
+                f"{_cell(departure['reason'])}{link}"
+            )
+        lines.append("")
+    unchecked = _departures(data, "not_checked")
+    if unchecked:
+        lines += [
+            f"## Not checked ({len(unchecked)} listed departure{'' if len(unchecked) == 1 else 's'})",
+            "",
+            "None of the tests that show these departures ran (a slice of the suite): this run cannot tell "
+            "whether the host still has them.",
+            "",
+        ]
+        lines += [
+            f"- {_code(departure['clause'])} at {departure['level']}: shown by "
+            f"{', '.join(_code(test) for test in departure['shown_by'])}"
+            for departure in unchecked
+        ]
         lines.append("")
     failed_tests = [
         test for test in data["tests"] if test["outcome"] in ("failed", "error") and not test["failed_clauses"]
@@ -105,10 +125,44 @@ def summary_markdown(data: Mapping[str, Any]) -> str:
     lines += [
         "",
         "✓ passed · ✗ failed · ≈ expected failure (listed departure) · ! unexpected pass · - skipped "
-        "(the host cannot be asked) · · not run",
+        "(a capability the host does not declare) · ✗ not run (the host could not be asked) · · not selected "
+        "(left out by -k or -m)",
         "",
     ]
     return "\n".join(lines)
+
+
+def _departures(data: Mapping[str, Any], status: str) -> list[dict[str, Any]]:
+    """The listed departures the run gave ``status``, clause by clause."""
+    return [
+        departure for clause in data["clauses"] for departure in clause["departures"] if departure["status"] == status
+    ]
+
+
+def _not_run(data: Mapping[str, Any]) -> list[str]:
+    """The section on what was to run and did not, by reason: it fails the run."""
+    clauses: dict[str, list[str]] = {}
+    for clause in data["clauses"]:
+        for reason in clause["not_run"]:
+            clauses.setdefault(reason, []).append(clause["id"])
+    tests: dict[str, int] = {}
+    for test in data["tests"]:
+        if test["outcome"] == "not_run":
+            tests[test["reason"]] = tests.get(test["reason"], 0) + 1
+    if not clauses and not tests:
+        return []
+    count = sum(1 for clause in data["clauses"] if clause["verdict"] == "not_run")
+    lines = ["", f"## Not run ({count} clause{'' if count == 1 else 's'})", ""]
+    lines.append("These were to be asked and were not; the run fails.")
+    lines.append("")
+    for reason in sorted(set(clauses) | set(tests)):
+        what = []
+        if reason in clauses:
+            what.append(f"{len(clauses[reason])} clause{'' if len(clauses[reason]) == 1 else 's'}")
+        if reason in tests:
+            what.append(f"{tests[reason]} test{'' if tests[reason] == 1 else 's'}")
+        lines.append(f"- {_cell(reason)} ({', '.join(what)})")
+    return lines
 
 
 def _code(text: str) -> str:

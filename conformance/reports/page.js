@@ -2,10 +2,13 @@
 const reports = JSON.parse(document.getElementById("report-data").textContent);
 const LEVELS = ["safety", "function", "errno"];
 const SYMBOLS = { passed: "\u2713", failed: "\u2717", expected_failure: "\u2248", unexpected_pass: "!",
-  skipped: "\u2013", not_run: "\u00b7", not_applicable: "" };
+  skipped: "\u2013", not_run: "\u2298", not_selected: "\u00b7", not_applicable: "" };
 const LABELS = { passed: "passed", failed: "failed", expected_failure: "expected failure",
-  unexpected_pass: "unexpected pass", skipped: "skipped", not_run: "not run", not_applicable: "not applicable" };
-const OPENS = new Set(["failed", "expected_failure", "unexpected_pass", "skipped"]);
+  unexpected_pass: "unexpected pass", skipped: "skipped", not_run: "not run", not_selected: "not selected",
+  not_applicable: "not applicable", not_checked: "not checked" };
+const OPENS = new Set(["failed", "expected_failure", "unexpected_pass", "skipped", "not_run"]);
+// Verdicts that fail a run: the "failing" filter shows them.
+const FAILING = new Set(["failed", "unexpected_pass", "not_run"]);
 
 function el(tag, attributes, ...children) {
   const node = document.createElement(tag);
@@ -61,7 +64,8 @@ function renderHosts() {
       }
       const cell = el("td", { class: "level" });
       const parts = [["passed", "passed"], ["failed", "failed"], ["expected_failure", "expected"],
-        ["unexpected_pass", "unexpected pass"], ["skipped", "skipped"], ["not_run", "not run"]];
+        ["unexpected_pass", "unexpected pass"], ["skipped", "skipped"], ["not_run", "not run"],
+        ["not_selected", "not selected"]];
       let first = true;
       for (const [verdict, word] of parts) {
         const count = counts[verdict] || 0;
@@ -130,12 +134,13 @@ function detailContent(hostIndex, id) {
   box.append(el("h3", {}, id + " on " + report.host.name),
     el("p", {}, clause.statement), el("p", { class: "muted" }, clause.rationale));
   box.append(el("p", {}, LEVELS.map((level) => level + ": " + LABELS[clause.verdicts[level]]).join(" \u00b7 ")));
-  if (clause.departure) {
-    const d = clause.departure;
-    const line = el("p", {}, "Listed departure (" + LABELS[d.status] + "): " + d.reason + " ");
+  for (const d of clause.departures) {
+    const line = el("p", {}, "Listed departure at " + d.level + " (" + d.outcome.join(", ") + "; " +
+      LABELS[d.status] + "): " + d.reason + " ");
     if (d.link) line.append(safeLink(d.link));
     box.append(line);
   }
+  if (clause.not_run.length) box.append(el("p", {}, "Not run: " + clause.not_run.join("; ")));
   if (clause.skipped.length) box.append(el("p", {}, "Skipped: " + clause.skipped.join("; ")));
   clause.failures.forEach((failure) => box.append(failureBlock(failure)));
   if (clause.failure_count > clause.failures.length) {
@@ -255,7 +260,7 @@ function applyFilters() {
     const id = row.dataset.id;
     const meta = clauseMeta.get(id);
     const verdicts = byHost.map((clauses) => (clauses.get(id) ? clauses.get(id).verdict : "not_applicable"));
-    const failing = verdicts.some((v) => v === "failed" || v === "unexpected_pass");
+    const failing = verdicts.some((v) => FAILING.has(v));
     const visible = (!call || meta.call === call) && (!errno || tagValues(id, "errno").has(errno)) &&
       (!tensor || tagValues(id, "tensor_type").has(tensor)) && (!level || meta.level === level) &&
       (!text || id.toLowerCase().includes(text)) &&
