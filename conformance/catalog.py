@@ -495,11 +495,11 @@ class Facts:
     """
 
     stray_write: str = ""
-    runaway_memory: str = ""
     problems: Sequence[str] = ()
     value_problem: str = ""
     max_error: float | None = None
     tolerance: str = ""
+    runaway_memory: str = ""
 
 
 @dataclass(frozen=True, slots=True)

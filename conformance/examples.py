@@ -47,11 +47,11 @@ def tensor_type(bindings: ModuleType, name: str) -> int:
 
 
 def example_inputs(fixture: str, seed: int = 0, symbols: dict[str, int] | None = None) -> list[npt.NDArray[Any]]:
-    """Deterministic inputs for ``fixture`` that make it compute (the reshape fixture's agree)."""
+    """Deterministic inputs for ``fixture`` that make it compute (the reshape fixtures' agree)."""
     specs = models.FIXTURES[fixture].inputs
     rng = np.random.default_rng(seed)
-    if fixture == "reshape":
-        return [np.arange(6, dtype=np.float32), np.array([2, 3], dtype=np.int64)]
+    if fixture in ("reshape", "reshape_i32"):
+        return [np.arange(6, dtype=np.float32), np.array([2, 3], dtype=specs[1].numpy_dtype)]
     arrays = []
     for spec in specs:
         shape = spec.concrete_shape(symbols or {"N": 4})
@@ -177,10 +177,19 @@ def _load_fault(*faults: str) -> ExampleBuilder:
     return example
 
 
-def _load_out_pointer_repeatedly(b: ModuleType, c: Capabilities) -> Scenario:
-    # More refused loads than any sane graph limit, then a valid one: a host that loads the
-    # graph before it finds the result cannot be stored leaks them, and runs out.
-    return _scenario(*(Load(fault="out-pointer-past-end") for _ in range(100)), Load())
+#: Handle values a host that counts from 0 or 1 hands out first: forged after a call that must
+#: make nothing, each must be unknown.
+FIRST_HANDLES = range(8)
+
+
+def _load_out_pointer(b: ModuleType, c: Capabilities) -> Scenario:
+    # A host that loads the graph before it finds that the result cannot be stored keeps a
+    # graph the guest never got: the first handle values then name it, and must not.
+    shows = ("load.out-pointer-out-of-bounds",)
+    return _scenario(
+        *(Load(fault="out-pointer-past-end") for _ in range(3)),
+        *(InitExecutionContext(Forged(value), demonstrates=shows) for value in FIRST_HANDLES),
+    )
 
 
 def _load_by_name_valid(b: ModuleType, c: Capabilities) -> Scenario:
@@ -205,7 +214,21 @@ def _name_not_utf8(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _name_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
+    # "add" is the last three bytes of memory and the length is 4: only a host that reads what
+    # lies in memory, short of the range, finds the graph.
     return _scenario(LoadByName(b"add", fault="name-past-end"), graphs={"add": "add_f32"})
+
+
+def _name_at_memory_end(b: ModuleType, c: Capabilities) -> Scenario:
+    return _scenario(LoadByName(b"add", at_memory_end=True), graphs={"add": "add_f32"})
+
+
+def _name_interior_nul(b: ModuleType, c: Capabilities) -> Scenario:
+    return _scenario(LoadByName(b"add\0"), LoadByName(b"add\0mlp"), graphs={"add": "add_f32", "mlp": "mlp"})
+
+
+def _empty_name_past_end(b: ModuleType, c: Capabilities) -> Scenario:
+    return _scenario(LoadByName(b"", fault="empty-past-end"), graphs={"add": "add_f32"})
 
 
 def _init_valid(b: ModuleType, c: Capabilities) -> Scenario:
@@ -217,7 +240,18 @@ def _init_graph_unknown(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _init_out_pointer(b: ModuleType, c: Capabilities) -> Scenario:
-    return _scenario(Load(), InitExecutionContext(Made(0), fault="out-pointer-past-end"))
+    # A context made anyway takes a valid input under the first handle values; none was returned.
+    value = example_inputs("add_f32")[0]
+    f32 = tensor_type(b, "f32")
+    shows = ("init_execution_context.out-pointer-out-of-bounds",)
+    return _scenario(
+        Load(),
+        *(InitExecutionContext(Made(0), fault="out-pointer-past-end") for _ in range(3)),
+        *(
+            SetInput(Forged(handle), 0, value.shape, f32, value.tobytes(), demonstrates=shows)
+            for handle in FIRST_HANDLES
+        ),
+    )
 
 
 def _set_input_valid(b: ModuleType, c: Capabilities) -> Scenario:
@@ -251,6 +285,41 @@ def _fixture_round_trip(fixture: str) -> ExampleBuilder:
         return _scenario(*ready(b, fixture), GetOutput(Made(1), 0, output_size(fixture)))
 
     return example
+
+
+def _empty(b: ModuleType, c: Capabilities) -> Scenario:
+    # Once with the empty data anywhere, once starting at the very end of memory (in bounds).
+    f32 = tensor_type(b, "f32")
+    size = output_size("empty")
+    operations: list[Operation] = [*ready(b, "empty"), GetOutput(Made(1), 0, size)]
+    operations += [
+        InitExecutionContext(Made(0)),
+        SetInput(Made(5), 0, (0, 3), f32, b"", data_at_memory_end=True),
+        Compute(Made(5)),
+        GetOutput(Made(5), 0, size),
+    ]
+    return _scenario(*operations)
+
+
+def _empty_data_past_end(b: ModuleType, c: Capabilities) -> Scenario:
+    f32 = tensor_type(b, "f32")
+    return _scenario(
+        Load("empty"),
+        InitExecutionContext(Made(0)),
+        SetInput(Made(1), 0, (0, 3), f32, b"", fault="empty-data-past-end"),
+    )
+
+
+def _product_wraps(b: ModuleType, c: Capabilities) -> Scenario:
+    # 0x40000000 x 3 x 4 bytes is 3 x 2^32: 0 in 32 bits, the length of empty data; and
+    # 0x40000001 x 3 x 4 is 3 x 2^32 + 12.
+    f32 = tensor_type(b, "f32")
+    return _scenario(
+        Load("dynamic"),
+        InitExecutionContext(Made(0)),
+        SetInput(Made(1), 0, (0x40000000, 3), f32, b""),
+        SetInput(Made(1), 0, (0x40000001, 3), f32, b"\0" * 12),
+    )
 
 
 def _set_input_context_unknown(b: ModuleType, c: Capabilities) -> Scenario:
@@ -318,6 +387,21 @@ def _tensor_fault(*faults: str) -> ExampleBuilder:
     return example
 
 
+def _data_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
+    # Data wholly or partly past the end; valid data one byte longer than itself at the end
+    # (a host that reads only what lies in memory sees valid data); valid data ending in a zero
+    # byte with that byte past the end (a host that reads a zero there sees valid data).
+    value = example_inputs("add_f32")[0]
+    value.flat[-1] = 0.0
+    f32 = tensor_type(b, "f32")
+    faults = ("data-past-end", "data-wraps", "data-one-past-end", "data-last-byte-past-end")
+    return _scenario(
+        Load(),
+        InitExecutionContext(Made(0)),
+        *(SetInput(Made(1), 0, value.shape, f32, value.tobytes(), fault=fault) for fault in faults),  # type: ignore[arg-type]
+    )
+
+
 def _record_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
     # The record's last field (the data length) lies past the end. On the empty fixture a host
     # that reads past the end and finds zeros there would see a valid tensor and succeed.
@@ -353,11 +437,13 @@ def _inputs_missing(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _inference_fails(b: ModuleType, c: Capabilities) -> Scenario:
+    # Three values reshaped to 5 x 5: the fixture declares that inference fails (an i32 shape,
+    # which every revision has).
     return _scenario(
-        Load("reshape"),
+        Load("reshape_i32"),
         InitExecutionContext(Made(0)),
         SetInput(Made(1), 0, (3,), tensor_type(b, "f32"), np.ones(3, np.float32).tobytes()),
-        SetInput(Made(1), 1, (2,), tensor_type(b, "i64"), np.array([5, 5], np.int64).tobytes()),
+        SetInput(Made(1), 1, (2,), tensor_type(b, "i32"), np.array([5, 5], np.int32).tobytes()),
         Compute(Made(1)),
     )
 
@@ -374,12 +460,23 @@ def _values(b: ModuleType, c: Capabilities) -> Scenario:
     return _scenario(*operations)
 
 
+def _multi_io(c: Capabilities) -> str:
+    """The fixture of several inputs and outputs the host takes: in f64 and i64 if it can."""
+    usable = [
+        name for name in ("multi_io", "multi_io_common") if models.FIXTURES[name].tensor_types <= set(c.tensor_types)
+    ]
+    if not usable:
+        raise NotAskable("the host takes the tensor types of no fixture with several inputs and outputs")
+    return usable[0]
+
+
 def _output_order(b: ModuleType, c: Capabilities) -> Scenario:
+    fixture = _multi_io(c)
     outputs = [
-        GetOutput(Made(1), index, output_size("multi_io", index), demonstrates=("get_output.output-order",))
+        GetOutput(Made(1), index, output_size(fixture, index), demonstrates=("get_output.output-order",))
         for index in (0, 1)
     ]
-    return _scenario(*ready(b, "multi_io"), *outputs)
+    return _scenario(*ready(b, fixture), *outputs)
 
 
 def _larger_buffer(b: ModuleType, c: Capabilities) -> Scenario:
@@ -396,11 +493,6 @@ def _output_index(b: ModuleType, c: Capabilities) -> Scenario:
 
 def _before_compute(b: ModuleType, c: Capabilities) -> Scenario:
     return _scenario(*ready(b)[:-1], GetOutput(Made(1), 0, 64))
-
-
-def _too_small(b: ModuleType, c: Capabilities) -> Scenario:
-    size = output_size("add_f32")
-    return _scenario(*ready(b), GetOutput(Made(1), 0, size - 1), GetOutput(Made(1), 0, 0))
 
 
 def _output_fault(*faults: str) -> ExampleBuilder:
@@ -441,6 +533,87 @@ def _graphs_independent(b: ModuleType, c: Capabilities) -> Scenario:
     return _scenario(*operations)
 
 
+def _instances_independent(b: ModuleType, c: Capabilities) -> Scenario:
+    # Another instance loads graphs and makes contexts first; this one forges the values those
+    # handles would have had in a table shared by every instance.
+    earlier = _scenario(*ready(b), Load("mlp"), InitExecutionContext(Made(5)), InitExecutionContext(Made(0)))
+    value = example_inputs("add_f32")[0]
+    f32 = tensor_type(b, "f32")
+    shows = ("state.instances-independent",)
+    operations: list[Operation] = [InitExecutionContext(Forged(handle), demonstrates=shows) for handle in FIRST_HANDLES]
+    operations += [
+        SetInput(Forged(handle), 0, value.shape, f32, value.tobytes(), demonstrates=shows) for handle in FIRST_HANDLES
+    ]
+    return Scenario(tuple(operations), {}, (earlier,))
+
+
+def _every_tensor_type(c: Capabilities) -> list[str]:
+    return [f"add_{name}" for name in c.tensor_types if f"add_{name}" in models.FIXTURES]
+
+
+def _get_output_valid(b: ModuleType, c: Capabilities) -> Scenario:
+    # Every tensor type: a host that counts elements in bytes_written is right only for u8.
+    operations: list[Operation] = []
+    for fixture in _every_tensor_type(c):
+        start = len(operations)
+        operations += [*ready(b, fixture, start=start), GetOutput(Made(start + 1), 0, output_size(fixture))]
+    return _scenario(*operations)
+
+
+def _too_small(b: ModuleType, c: Capabilities) -> Scenario:
+    # Every tensor type, one byte short and empty: nothing may be written, within the buffer
+    # or past it (a host that copies the whole output overruns the guest's buffer).
+    operations: list[Operation] = []
+    for fixture in _every_tensor_type(c):
+        start = len(operations)
+        size = output_size(fixture)
+        operations += [
+            *ready(b, fixture, start=start),
+            GetOutput(Made(start + 1), 0, size - 1),
+            GetOutput(Made(start + 1), 0, 0),
+        ]
+    return _scenario(*operations)
+
+
+SOAK_ROUNDS = 10_000
+"""Rounds of load + init_execution_context in one guest (state.soak)."""
+
+SOAK_MEMORY_BOUND = 256 << 20
+"""Bytes an in-process host may grow by over the soak (state.soak)."""
+
+
+def _soak(b: ModuleType, c: Capabilities) -> Scenario:
+    # The graph of each round stays loaded (no revision can unload), so a host either holds all
+    # of them within the bound or refuses some with an errno; the last round of each is judged.
+    shows = ("state.soak",)
+    operations: list[Operation] = []
+    for _ in range(SOAK_ROUNDS):
+        load = len(operations)
+        operations += [Load(demonstrates=shows), InitExecutionContext(Made(load), demonstrates=shows)]
+    return Scenario(tuple(operations), memory_bound=SOAK_MEMORY_BOUND, within_limits=True)
+
+
+def _concurrent(b: ModuleType, c: Capabilities) -> Scenario:
+    # Each instance loads, computes and reads back several graphs; all of them at once.
+    operations: list[Operation] = []
+    for seed, fixture in enumerate(("mlp", "add_f32", "multi_io", "multi_io_common", "mlp")):
+        if not models.FIXTURES[fixture].tensor_types <= set(c.tensor_types):
+            continue
+        start = len(operations)
+        operations += ready(b, fixture, seed=seed, start=start)
+        operations += [
+            GetOutput(
+                Made(start + 1), index, output_size(fixture, index, seed), demonstrates=("state.concurrent-instances",)
+            )
+            for index in range(len(models.FIXTURES[fixture].outputs))
+        ]
+    return Scenario(tuple(operations), instances=CONCURRENT_INSTANCES)
+
+
+CONCURRENT_INSTANCES = 4
+"""Guest instances run at once for state.concurrent-instances."""
+
+
 EXAMPLES: dict[str, ExampleBuilder] = {
     "load.valid": _load_valid,
     "load.autodetect": _load_autodetect,
@@ -453,13 +626,16 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "load.builder-count": _builder_count_example,
     "load.model-malformed": _model_malformed,
     "load.builder-array-out-of-bounds": _load_fault("builder-array-past-end", "builder-array-wraps"),
-    "load.builder-out-of-bounds": _load_fault("builder-past-end", "builder-wraps"),
-    "load.out-pointer-out-of-bounds": _load_out_pointer_repeatedly,
+    "load.builder-out-of-bounds": _load_fault("builder-past-end", "builder-one-past-end", "builder-wraps"),
+    "load.out-pointer-out-of-bounds": _load_out_pointer,
     "load.out-pointer-misaligned": _load_fault("out-pointer-misaligned"),
     "load_by_name.valid": _load_by_name_valid,
     "load_by_name.unknown-name": _unknown_name,
     "load_by_name.name-not-utf8": _name_not_utf8,
     "load_by_name.name-out-of-bounds": _name_out_of_bounds,
+    "load_by_name.name-at-memory-end": _name_at_memory_end,
+    "load_by_name.name-interior-nul": _name_interior_nul,
+    "load_by_name.empty-name-past-end": _empty_name_past_end,
     "init_execution_context.valid": _init_valid,
     "init_execution_context.graph-unknown": _init_graph_unknown,
     "init_execution_context.out-pointer-out-of-bounds": _init_out_pointer,
@@ -467,7 +643,9 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "set_input.padding-ignored": _padding_ignored,
     "set_input.dynamic-dimension": _dynamic_dimension,
     "set_input.scalar": _fixture_round_trip("scalar"),
-    "set_input.empty": _fixture_round_trip("empty"),
+    "set_input.empty": _empty,
+    "set_input.empty-data-past-end": _empty_data_past_end,
+    "set_input.dimensions-product-wraps": _product_wraps,
     "set_input.context-unknown": _set_input_context_unknown,
     "set_input.index-out-of-range": _index_out_of_range,
     "set_input.tensor-type-unknown": _tensor_type_unknown,
@@ -476,13 +654,15 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "set_input.data-length-mismatch": _data_length_mismatch,
     "set_input.record-out-of-bounds": _record_out_of_bounds,
     "set_input.record-misaligned": _tensor_fault("record-misaligned"),
-    "set_input.dimensions-out-of-bounds": _tensor_fault("dimensions-past-end", "dimensions-wrap"),
-    "set_input.data-out-of-bounds": _tensor_fault("data-past-end", "data-wraps"),
+    "set_input.dimensions-out-of-bounds": _tensor_fault(
+        "dimensions-past-end", "dimensions-one-past-end", "dimensions-wrap"
+    ),
+    "set_input.data-out-of-bounds": _data_out_of_bounds,
     "compute.valid": _compute_valid,
     "compute.context-unknown": _compute_context_unknown,
     "compute.inputs-missing": _inputs_missing,
     "compute.inference-fails": _inference_fails,
-    "get_output.valid": _fixture_round_trip("add_f32"),
+    "get_output.valid": _get_output_valid,
     "get_output.values": _values,
     "get_output.output-order": _output_order,
     "get_output.larger-buffer": _larger_buffer,
@@ -495,6 +675,9 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "get_output.out-pointer-out-of-bounds": _output_fault("out-pointer-past-end"),
     "state.contexts-independent": _contexts_independent,
     "state.graphs-independent": _graphs_independent,
+    "state.instances-independent": _instances_independent,
+    "state.soak": _soak,
+    "state.concurrent-instances": _concurrent,
 }
 """The example scenario of every clause a scenario can express (the link and memory clauses
 need guests of their own; see :mod:`conformance.special`)."""

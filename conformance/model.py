@@ -5,11 +5,16 @@ operation that made them (:class:`Made`), or forged numbers (:class:`Forged`). T
 walks the operations in order, keeping the state the spec defines (graphs, contexts, inputs
 set, computed or not), and predicts for each the clauses that decide its outcome: the one
 ``.valid`` clause (and any the scenario says the call demonstrates) when it must succeed,
-or every clause it violates when it must fail. It shares nothing with the reference host.
+or every clause it violates when it must fail. A host may check in any order, so the model
+keeps no order of checks: a call that breaks several clauses lists them all, and the outcome
+any of them allows is accepted. The rules it applies beyond the WITX (the dimensions of a
+scalar, which inputs make a fixture fail at compute) are written in the catalog and in the
+fixtures, with their reasons. It shares nothing with the reference host.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections.abc import Mapping, Sequence
@@ -48,19 +53,24 @@ LoadFault = Literal[
     "builder-array-past-end",
     "builder-array-wraps",
     "builder-past-end",
+    "builder-one-past-end",
     "builder-wraps",
     "out-pointer-past-end",
     "out-pointer-misaligned",
 ]
-NameFault = Literal["name-past-end"]
+NameFault = Literal["name-past-end", "empty-past-end"]
 InitFault = Literal["out-pointer-past-end"]
 TensorFault = Literal[
     "record-past-end",
     "record-misaligned",
     "dimensions-past-end",
+    "dimensions-one-past-end",
     "dimensions-wrap",
     "data-past-end",
+    "data-one-past-end",
+    "data-last-byte-past-end",
     "data-wraps",
+    "empty-data-past-end",
 ]
 OutputFault = Literal["buffer-past-end", "buffer-size-wraps", "out-pointer-past-end"]
 
@@ -84,11 +94,19 @@ class Load:
 
 @dataclass(frozen=True, slots=True)
 class LoadByName:
-    """``load_by_name`` of raw name bytes."""
+    """``load_by_name`` of raw name bytes.
+
+    With the fault ``name-past-end`` the name lies at the very end of memory and the length
+    passed is one more than its own, so the range runs one byte past the end: a host that
+    reads short finds the name itself. ``empty-past-end`` passes length 0 at an address past
+    the end. ``at_memory_end`` places a valid name so that its last byte is the last byte of
+    memory.
+    """
 
     name: bytes
     fault: NameFault | None = None
     demonstrates: tuple[str, ...] = ()
+    at_memory_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +120,13 @@ class InitExecutionContext:
 
 @dataclass(frozen=True, slots=True)
 class SetInput:
-    """``set_input`` of a tensor: dimensions, raw type value, data bytes and the record's padding."""
+    """``set_input`` of a tensor: dimensions, raw type value, data bytes and the record's padding.
+
+    A fault misplaces one part. The ``*-one-past-end`` faults place a valid part (the data, the
+    dimensions) at the very end of memory and pass a length one unit longer, so a host that
+    reads only what lies in memory sees a valid tensor; ``data-last-byte-past-end`` places all
+    but the data's last byte in memory, so a host that reads a zero past the end does.
+    """
 
     context: HandleArgument
     index: int
@@ -140,10 +164,24 @@ Operation = Load | LoadByName | InitExecutionContext | SetInput | Compute | GetO
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """Operations run in one guest instance, and the graphs the host preloads by name."""
+    """Operations run in one guest instance, and the graphs the host preloads by name.
+
+    ``earlier`` are scenarios run before it on the same host, each in an instance of its own,
+    and not judged: what they made must not reach this instance. ``instances`` instances run
+    the operations at the same time, on threads of the host's process (hosts that declare
+    concurrency): each must get what one alone gets. ``memory_bound`` is how many bytes the
+    process of an in-process host may grow by during the run (a command host runs under its
+    address-space limit instead). With ``within_limits`` a valid call may also fail with an
+    errno, for a limit of the host's own (a scenario that exhausts resources): only the clauses
+    its operations demonstrate are judged.
+    """
 
     operations: tuple[Operation, ...]
     graphs: Mapping[str, str] = field(default_factory=dict)
+    earlier: tuple[Scenario, ...] = ()
+    instances: int = 1
+    memory_bound: int | None = None
+    within_limits: bool = False
 
 
 # -- predictions ----------------------------------------------------------------------------
@@ -154,12 +192,16 @@ class Prediction:
     """What the spec says an operation does.
 
     ``success``: whether it must succeed. ``clauses``: the clauses that decide it (the valid
-    ones on success, every violated one on failure). ``output``: on a successful get_output,
-    the array native onnxruntime gives, with the fixture and tensor type for the tolerance.
+    ones on success, every violated one on failure: the outcome any of them allows is
+    accepted). ``demonstrated``: on failure, clauses of earlier calls this one shows (a handle
+    that a failed load must not have made); they share the verdict of ``clauses``.
+    ``output``: on a successful get_output, the array native onnxruntime gives, with the
+    fixture and tensor type for the tolerance.
     """
 
     success: bool
     clauses: tuple[str, ...]
+    demonstrated: tuple[str, ...] = ()
     output: npt.NDArray[Any] | None = None
     fixture: str = ""
     tensor_type: str = ""
@@ -181,17 +223,23 @@ _FAULT_CLAUSES = {
     ("load", "builder-array-past-end"): "load.builder-array-out-of-bounds",
     ("load", "builder-array-wraps"): "load.builder-array-out-of-bounds",
     ("load", "builder-past-end"): "load.builder-out-of-bounds",
+    ("load", "builder-one-past-end"): "load.builder-out-of-bounds",
     ("load", "builder-wraps"): "load.builder-out-of-bounds",
     ("load", "out-pointer-past-end"): "load.out-pointer-out-of-bounds",
     ("load", "out-pointer-misaligned"): "load.out-pointer-misaligned",
     ("load_by_name", "name-past-end"): "load_by_name.name-out-of-bounds",
+    ("load_by_name", "empty-past-end"): "load_by_name.empty-name-past-end",
     ("init_execution_context", "out-pointer-past-end"): "init_execution_context.out-pointer-out-of-bounds",
     ("set_input", "record-past-end"): "set_input.record-out-of-bounds",
     ("set_input", "record-misaligned"): "set_input.record-misaligned",
     ("set_input", "dimensions-past-end"): "set_input.dimensions-out-of-bounds",
+    ("set_input", "dimensions-one-past-end"): "set_input.dimensions-out-of-bounds",
     ("set_input", "dimensions-wrap"): "set_input.dimensions-out-of-bounds",
     ("set_input", "data-past-end"): "set_input.data-out-of-bounds",
+    ("set_input", "data-one-past-end"): "set_input.data-out-of-bounds",
+    ("set_input", "data-last-byte-past-end"): "set_input.data-out-of-bounds",
     ("set_input", "data-wraps"): "set_input.data-out-of-bounds",
+    ("set_input", "empty-data-past-end"): "set_input.empty-data-past-end",
     ("get_output", "buffer-past-end"): "get_output.buffer-out-of-bounds",
     ("get_output", "buffer-size-wraps"): "get_output.buffer-out-of-bounds",
     ("get_output", "out-pointer-past-end"): "get_output.out-pointer-out-of-bounds",
@@ -271,7 +319,15 @@ class SpecModel:
             prediction = self._compute(operation)
         else:
             prediction = self._get_output(operation, violated)
-        for clause in prediction.clauses:
+        if not prediction.success:
+            # A violation the revision has no clause for (a target it cannot name as unavailable)
+            # is not asked; the call's other violations still decide it.
+            applicable = tuple(clause for clause in prediction.clauses if clause in self.catalog.clauses)
+            if not applicable:
+                clauses = ", ".join(prediction.clauses)
+                raise NotAskable(f"clauses {clauses} do not apply to the {self.revision} revision")
+            prediction = dataclasses.replace(prediction, clauses=applicable, demonstrated=operation.demonstrates)
+        for clause in (*prediction.clauses, *prediction.demonstrated):
             if clause not in self.catalog.clauses:
                 raise NotAskable(f"clause {clause} does not apply to the {self.revision} revision")
         return prediction
@@ -282,30 +338,28 @@ class SpecModel:
     def _load(self, position: int, operation: Load, violated: list[str]) -> Prediction:
         encoding = self.encoding_of(operation)
         target = self.target_of(operation)
+        packaging = None
         if not isinstance(encoding, enum.IntEnum):
             violated.append("load.encoding-unknown")
+        else:
+            packaging = self.capabilities.encodings.get(encoding.name.lower())
+            if packaging is None:
+                violated.append(self._clause("load.encoding-not-served", "load.encoding-not-served-2022"))
         if not isinstance(target, enum.IntEnum):
             violated.append("load.target-unknown")
+        elif target.name.lower() not in self.capabilities.targets:
+            violated.append("load.target-unavailable")
+        autodetect = isinstance(encoding, enum.IntEnum) and encoding.name.lower() == "autodetect"
+        if operation.builders is not None and packaging is not None:
+            if len(operation.builders) != len(builders(operation.fixture, packaging)):
+                violated.append("load.builder-count")
+            else:
+                violated.append("load.autodetect-unrecognised" if autodetect else "load.model-malformed")
         if violated:
             return Prediction(False, tuple(violated))
-        assert isinstance(encoding, enum.IntEnum)
-        assert isinstance(target, enum.IntEnum)
-        encoding_name = encoding.name.lower()
-        packaging = self.capabilities.encodings.get(encoding_name)
-        if packaging is None:
-            return Prediction(False, (self._clause("load.encoding-not-served", "load.encoding-not-served-2022"),))
-        if target.name.lower() not in self.capabilities.targets:
-            return Prediction(False, (self._clause("load.target-unavailable"),))
-        if operation.builders is not None:
-            expected_count = len(builders(operation.fixture, packaging))
-            if len(operation.builders) != expected_count:
-                return Prediction(False, ("load.builder-count",))
-            if encoding_name == "autodetect":
-                return Prediction(False, ("load.autodetect-unrecognised",))
-            return Prediction(False, ("load.model-malformed",))
         self._need_types(operation.fixture)
         self.graphs[position] = operation.fixture
-        return self._success("load.autodetect" if encoding_name == "autodetect" else "load.valid", operation)
+        return self._success("load.autodetect" if autodetect else "load.valid", operation)
 
     def _need_types(self, fixture: str) -> None:
         missing = models.FIXTURES[fixture].tensor_types - set(self.capabilities.tensor_types)
@@ -323,9 +377,14 @@ class SpecModel:
             return Prediction(False, ("load_by_name.name-not-utf8",))
         fixture = self.preloaded.get(name)
         if fixture is None:
+            if "\0" in name:
+                return Prediction(False, ("load_by_name.name-interior-nul", "load_by_name.unknown-name"))
             return Prediction(False, ("load_by_name.unknown-name",))
         self.graphs[position] = fixture
-        return self._success("load_by_name.valid", operation)
+        clauses = ["load_by_name.valid"]
+        if operation.at_memory_end:
+            clauses.append("load_by_name.name-at-memory-end")
+        return Prediction(True, (*clauses, *operation.demonstrates))
 
     def _graph(self, handle: HandleArgument) -> str | None:
         return self.graphs.get(handle.op) if isinstance(handle, Made) else None
@@ -348,27 +407,43 @@ class SpecModel:
         if context is None:
             violated.append("set_input.context-unknown")
         tensor_types: type[enum.IntEnum] = self.bindings.TensorType
-        known_type = operation.tensor_type in tensor_types._value2member_map_
-        if not known_type:
+        given = (
+            tensor_types(operation.tensor_type).name.lower()
+            if operation.tensor_type in tensor_types._value2member_map_
+            else None
+        )
+        if given is None:
             violated.append("set_input.tensor-type-unknown")
-        if violated or context is None:
-            return Prediction(False, tuple(violated))
-        inputs = models.FIXTURES[context.fixture].inputs
-        if operation.index >= len(inputs):
-            return Prediction(False, ("set_input.index-out-of-range",))
-        spec = inputs[operation.index]
-        given = tensor_types(operation.tensor_type).name.lower()
-        if given != spec.tensor_type:
+        # What the host can see of the tensor: a misplaced record or dimension array hides the
+        # dimensions, and misplaced data its length; every clause the visible parts break counts.
+        dimensions_seen = operation.fault not in _HIDES_DIMENSIONS
+        data_length = {"data-one-past-end": len(operation.data) + 1, "empty-data-past-end": 0}.get(
+            str(operation.fault), len(operation.data)
+        )
+        data_seen = operation.fault not in ("record-past-end", "data-past-end", "data-wraps")
+        spec = None
+        if context is not None:
+            inputs = models.FIXTURES[context.fixture].inputs
+            if operation.index >= len(inputs):
+                violated.append("set_input.index-out-of-range")
+            else:
+                spec = inputs[operation.index]
+        if spec is not None and given is not None and given != spec.tensor_type:
             violated.append("set_input.tensor-type-mismatch")
-        if not _shape_matches(spec.shape, operation.dimensions):
+        if spec is not None and dimensions_seen and not _shape_matches(spec.shape, operation.dimensions):
             violated.append("set_input.shape-mismatch")
-        element_size = models.NUMPY_DTYPES[cast(models.TensorType, given)].itemsize
-        if math.prod(operation.dimensions) * element_size != len(operation.data):
-            violated.append("set_input.data-length-mismatch")
+        if given is not None and dimensions_seen and data_seen:
+            element_size = models.NUMPY_DTYPES[cast(models.TensorType, given)].itemsize
+            size = math.prod(operation.dimensions) * element_size
+            if size != data_length:
+                violated.append("set_input.data-length-mismatch")
+                if size and size % (1 << 32) == data_length:
+                    violated.append("set_input.dimensions-product-wraps")
         if violated:
-            return Prediction(False, tuple(violated))
-        shape = () if not spec.shape else operation.dimensions
-        context.inputs[operation.index] = np.frombuffer(operation.data, spec.numpy_dtype).reshape(shape)
+            return Prediction(False, tuple(dict.fromkeys(violated)))
+        assert context is not None
+        assert spec is not None
+        context.inputs[operation.index] = np.frombuffer(operation.data, spec.numpy_dtype).reshape(operation.dimensions)
         clauses = ["set_input.valid"]
         if operation.padding != b"\0\0\0":
             clauses.append("set_input.padding-ignored")
@@ -384,30 +459,38 @@ class SpecModel:
         context = self._context(operation.context)
         if context is None:
             return Prediction(False, ("compute.context-unknown",))
-        count = len(models.FIXTURES[context.fixture].inputs)
+        fixture = models.FIXTURES[context.fixture]
+        count = len(fixture.inputs)
         if len(context.inputs) < count:
             return Prediction(False, ("compute.inputs-missing",))
-        try:
-            context.outputs = oracle.native_outputs(context.fixture, [context.inputs[index] for index in range(count)])
-        except Exception:  # onnxruntime's own error classes: the inference itself fails
+        inputs = [context.inputs[index] for index in range(count)]
+        # Whether inference fails is the fixture's declaration, never an exception of the
+        # oracle: a bug in the oracle must show as a failing test, not as a predicted failure.
+        if fixture.fails_on(inputs) is not None:
             context.outputs = None
             return Prediction(False, ("compute.inference-fails",))
+        context.outputs = oracle.native_outputs(context.fixture, inputs)
         return self._success("compute.valid", operation)
 
     def _get_output(self, operation: GetOutput, violated: list[str]) -> Prediction:
         context = self._context(operation.context)
         if context is None:
             violated.append("get_output.context-unknown")
-        if violated or context is None:
+        else:
+            outputs = models.FIXTURES[context.fixture].outputs
+            if operation.index >= len(outputs):
+                violated.append("get_output.index-out-of-range")
+            elif context.outputs is None:
+                violated.append("get_output.before-compute")
+            elif operation.fault is None:
+                nbytes = np.ascontiguousarray(context.outputs[operation.index]).nbytes
+                if nbytes > operation.max_size:
+                    violated.append(self._clause("get_output.buffer-too-small", "get_output.buffer-too-small-2022"))
+        if violated:
             return Prediction(False, tuple(violated))
-        outputs = models.FIXTURES[context.fixture].outputs
-        if operation.index >= len(outputs):
-            return Prediction(False, ("get_output.index-out-of-range",))
-        if context.outputs is None:
-            return Prediction(False, ("get_output.before-compute",))
+        assert context is not None
+        assert context.outputs is not None
         output = np.ascontiguousarray(context.outputs[operation.index])
-        if output.nbytes > operation.max_size:
-            return Prediction(False, (self._clause("get_output.buffer-too-small", "get_output.buffer-too-small-2022"),))
         clauses = ["get_output.valid", "get_output.values"]
         if operation.max_size > output.nbytes:
             clauses.append("get_output.larger-buffer")
@@ -416,13 +499,17 @@ class SpecModel:
             (*clauses, *operation.demonstrates),
             output=output,
             fixture=context.fixture,
-            tensor_type=outputs[operation.index].tensor_type,
+            tensor_type=models.FIXTURES[context.fixture].outputs[operation.index].tensor_type,
         )
 
 
+#: Faults of set_input after which the host cannot read the dimensions the operation gives.
+_HIDES_DIMENSIONS = frozenset({"record-past-end", "dimensions-past-end", "dimensions-one-past-end", "dimensions-wrap"})
+
+
 def _shape_matches(declared: Sequence[int | str], given: Sequence[int]) -> bool:
-    if not declared:
-        return tuple(given) in ((), (1,))
+    # The rank is the length of the dimension list: a rank-0 input takes [] and nothing else
+    # (the rationale of set_input.scalar and set_input.shape-mismatch in the catalog).
     return len(declared) == len(given) and all(
         isinstance(size, str) or size == dimension for size, dimension in zip(declared, given, strict=True)
     )

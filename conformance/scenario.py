@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 import struct
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
 from conformance import oracle
 from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
-from conformance.catalog import CallOutcome, Catalog, Facts, Judgement, judge, load_catalog
+from conformance.catalog import CallOutcome, Catalog, Clause, Facts, Judgement, Level, Verdict, judge, load_catalog
 from conformance.guest.driver import WORKING_AREA_START, Deref, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.model import (
@@ -30,6 +34,7 @@ from conformance.model import (
     Load,
     LoadByName,
     Made,
+    NotAskable,
     Operation,
     Prediction,
     Scenario,
@@ -45,6 +50,10 @@ LOW_MEMORY = WORKING_AREA_START
 
 #: How far off its alignment a misaligned record or result is placed.
 MISALIGNMENT = 2
+
+#: How far past the end of memory a zero-length range is placed: out of bounds as wasm's bulk
+#: memory instructions count it (a range may end at the end of memory, not start past it).
+PAST_THE_END = 16
 
 #: Seconds one scenario may take before the host counts as hung.
 SCENARIO_TIMEOUT = 120.0
@@ -97,19 +106,65 @@ class _Compiled:
 
 def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list[Prediction]:
     """The model's prediction of every operation; :class:`~conformance.model.NotAskable` if one cannot be asked."""
+    if scenario.instances > 1 and not host.capabilities.concurrency:
+        raise NotAskable("the host declares no concurrency: its instances are not run on several threads")
     model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)
-    return [model.predict(position, operation) for position, operation in enumerate(scenario.operations)]
+    predictions = [model.predict(position, operation) for position, operation in enumerate(scenario.operations)]
+    if scenario.within_limits:
+        return [
+            dataclasses.replace(prediction, clauses=operation.demonstrates) if prediction.success else prediction
+            for prediction, operation in zip(predictions, scenario.operations, strict=True)
+        ]
+    return predictions
 
 
 def run_scenario(
     scenario: Scenario, bindings: ModuleType, host: HostAdapter, timeout: float = SCENARIO_TIMEOUT
 ) -> ScenarioRun:
-    """Predict, compile, run once on ``host`` (hung after ``timeout`` seconds), and judge every call."""
+    """Predict, compile, run on ``host`` (hung after ``timeout`` seconds), and judge every call.
+
+    With several ``instances`` every run is judged and the first that failed is returned.
+    """
     predictions = predict(scenario, bindings, host)
+    for earlier in scenario.earlier:
+        # Run for what it leaves behind in the host, if anything; its own calls are not judged.
+        earlier_encoder = _compile(earlier, bindings, host).encoder
+        host.run(driver_wasm(earlier_encoder.imports), earlier_encoder.script.to_bytes(), earlier.graphs, timeout)
     compiled = _compile(scenario, bindings, host)
     wasm = driver_wasm(compiled.encoder.imports)
     script = compiled.encoder.script.to_bytes()
-    run = host.run(wasm, script, scenario.graphs, timeout)
+
+    def run_once(_: int) -> RunOutcome:
+        return host.run(wasm, script, scenario.graphs, timeout)
+
+    with MemoryWatch(watching=scenario.memory_bound is not None) as memory:
+        if scenario.instances > 1:
+            with ThreadPoolExecutor(max_workers=scenario.instances) as pool:
+                runs = list(pool.map(run_once, range(scenario.instances)))
+        else:
+            runs = [run_once(0)]
+    runaway = ""
+    if scenario.memory_bound is not None and memory.growth > scenario.memory_bound:
+        runaway = (
+            f"the host's process grew by {memory.growth / MiB:.0f} MiB during the run, "
+            f"more than the {scenario.memory_bound / MiB:.0f} MiB it may"
+        )
+    judged = [_judge_run(scenario, predictions, compiled, run, bindings, host, runaway) for run in runs]
+    failing = [index for index, calls in enumerate(judged) if any(not j.passed for c in calls for j in c.judgements)]
+    shown = failing[0] if failing else 0
+    steps = tuple(compiled.encoder.script.describe())
+    return ScenarioRun(scenario, tuple(judged[shown]), runs[shown], script, wasm, steps)
+
+
+def _judge_run(
+    scenario: Scenario,
+    predictions: Sequence[Prediction],
+    compiled: _Compiled,
+    run: RunOutcome,
+    bindings: ModuleType,
+    host: HostAdapter,
+    runaway: str,
+) -> list[CallRecord]:
     transcript = parse_transcript(run.stdout) if run.stdout else None
     result = ScriptResult(transcript) if transcript is not None else None
     catalog = load_catalog(host.capabilities.revision)
@@ -118,15 +173,74 @@ def run_scenario(
     # Read last: a run cut short never got there, and its calls are judged without it.
     if compiled.low_memory_read < len(reads) and reads[compiled.low_memory_read] != bytes(LOW_MEMORY):
         message = f"the host wrote into low memory (below {LOW_MEMORY:#x}) it was never given"
-        calls = [_with_stray_write(call, message) for call in calls]
-    return ScenarioRun(scenario, tuple(calls), run, script, wasm, tuple(compiled.encoder.script.describe()))
+        calls = [_with_facts(call, stray_write=message) for call in calls]
+    if runaway:
+        calls = [_with_facts(call, runaway_memory=runaway) for call in calls]
+    return calls
 
 
-def _with_stray_write(call: CallRecord, message: str) -> CallRecord:
+def _with_facts(call: CallRecord, stray_write: str = "", runaway_memory: str = "") -> CallRecord:
+    """``call`` judged again with a safety finding of the whole run added to each judgement's facts."""
     judgements = tuple(
-        judge(j.clause, j.outcome, dataclasses.replace(j.facts, stray_write=message)) for j in call.judgements
+        judge(
+            j.clause,
+            j.outcome,
+            dataclasses.replace(
+                j.facts,
+                stray_write=stray_write or j.facts.stray_write,
+                runaway_memory=runaway_memory or j.facts.runaway_memory,
+            ),
+        )
+        for j in call.judgements
     )
     return CallRecord(call.position, call.operation, call.prediction, call.outcome, judgements, call.skipped)
+
+
+MiB = 1 << 20
+
+
+class MemoryWatch:
+    """The most the resident memory of this process grew by while the block ran.
+
+    It samples ``/proc/self/statm`` on a thread (the host's calls into wasmtime release the
+    GIL), so a host that takes memory and gives it back before the end is still seen. Where
+    there is no ``/proc``, or when not ``watching``, the growth reads 0.
+    """
+
+    INTERVAL = 0.02
+
+    def __init__(self, watching: bool = True) -> None:
+        self.growth = 0
+        self._start = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True) if watching else None
+
+    def __enter__(self) -> MemoryWatch:
+        if self._thread is not None:
+            self._start = _resident_bytes()
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._thread is not None:
+            self._done.set()
+            self._thread.join()
+            self._note()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.INTERVAL):
+            self._note()
+
+    def _note(self) -> None:
+        self.growth = max(self.growth, _resident_bytes() - self._start)
+
+
+def _resident_bytes() -> int:
+    try:
+        fields = Path("/proc/self/statm").read_text(encoding="ascii").split()
+    except OSError:
+        return 0
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 # -- compiling ------------------------------------------------------------------------------
@@ -179,7 +293,7 @@ def _compile_operation(
             pointer = encoder.memory_size - entry.size + entry.align
         elif operation.fault == "builder-array-wraps":
             count = 0x20000000 + count
-        elif operation.fault in ("builder-past-end", "builder-wraps"):
+        elif operation.fault in ("builder-past-end", "builder-one-past-end", "builder-wraps"):
             entry_format = "<" + entry.format
             pointer, count = encoder.alloc(entry.size, entry.align), 1
             if operation.fault == "builder-past-end":
@@ -188,6 +302,11 @@ def _compile_operation(
                 data = nul_terminated_model_bytes(operation.fixture) if packaging == "onnx" else buffers[0]
                 start, length = encoder.alloc_at_end(len(data) - 1), len(data)
                 encoder.script.write(start, data[:-1])
+            elif operation.fault == "builder-one-past-end":
+                # The whole model in memory, the length one byte longer: a host that reads only
+                # what lies in memory finds a valid model.
+                start, length = encoder.alloc_at_end(len(buffers[0])), len(buffers[0]) + 1
+                encoder.script.write(start, buffers[0])
             else:
                 start, length = 0xFFFFFFF0, 0x20
             encoder.script.write(pointer, struct.pack(entry_format, start, length))
@@ -199,11 +318,20 @@ def _compile_operation(
         number = encoder.call("load", pointer, count, int(encoding), int(target), out)
         return number, [slot]
     if isinstance(operation, LoadByName):
-        name_pointer = encoder.place(operation.name, 1) if operation.name else encoder.next_free
-        if operation.fault == "name-past-end":
-            name_pointer = encoder.memory_size - len(operation.name) + 1
         slot = encoder.result_slot(encoder.functions["load_by_name"])
-        return encoder.call("load_by_name", name_pointer, len(operation.name), slot.address), [slot]
+        length = len(operation.name)
+        if operation.fault == "name-past-end" or operation.at_memory_end:
+            # The name's last byte is the last byte of memory; with the fault the length passed
+            # is one more, so the range runs one byte past the end and a host that reads only
+            # what lies in memory finds the name itself.
+            name_pointer = encoder.alloc_at_end(length)
+            encoder.script.write(name_pointer, operation.name)
+            length += operation.fault == "name-past-end"
+        elif operation.fault == "empty-past-end":
+            name_pointer = encoder.memory_size + PAST_THE_END
+        else:
+            name_pointer = encoder.place(operation.name, 1) if operation.name else encoder.next_free
+        return encoder.call("load_by_name", name_pointer, length, slot.address), [slot]
     if isinstance(operation, InitExecutionContext):
         slot = encoder.result_slot(encoder.functions["init_execution_context"])
         out = encoder.memory_size if operation.fault == "out-pointer-past-end" else slot.address
@@ -233,33 +361,47 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
     bindings = encoder.bindings
     dimension = encoder.info("tensor_dimensions").element
     assert dimension is not None
-    dims_pointer = encoder.place(
-        struct.pack(f"<{len(operation.dimensions)}{dimension.format}", *operation.dimensions), dimension.align
-    )
-    dims_length = len(operation.dimensions)
-    # Room for the record at an aligned address, or MISALIGNMENT bytes off it.
+    fault = operation.fault
+    dims_bytes = struct.pack(f"<{len(operation.dimensions)}{dimension.format}", *operation.dimensions)
+    # Room for the record at an aligned address, or MISALIGNMENT bytes off it. What must end at
+    # the end of memory is placed last: any later allocation would grow memory past it.
     record_pointer = encoder.alloc(bindings.Tensor.SIZE + MISALIGNMENT, bindings.Tensor.ALIGN)
-    if operation.data_at_memory_end:
-        # Valid data whose last byte is the last byte of memory: a bounds check off by one
-        # the other way refuses it.
-        data_pointer = encoder.alloc_at_end(len(operation.data))
-        encoder.script.write(data_pointer, operation.data)
-    else:
-        data_pointer = encoder.place(operation.data, 8)
+    dims_at_end = fault == "dimensions-one-past-end"
+    data_at_end = operation.data_at_memory_end or fault in ("data-one-past-end", "data-last-byte-past-end")
+    dims_pointer = 0 if dims_at_end else encoder.place(dims_bytes, dimension.align)
+    dims_length = len(operation.dimensions)
+    data = operation.data[:-1] if fault == "data-last-byte-past-end" else operation.data
+    data_pointer = 0 if data_at_end else encoder.place(data, 8)
     data_length = len(operation.data)
+    if dims_at_end:
+        # The whole dimension list in memory, its length one longer: a host that reads only what
+        # lies in memory sees valid dimensions.
+        dims_pointer = encoder.alloc_at_end(len(dims_bytes))
+        encoder.script.write(dims_pointer, dims_bytes)
+        dims_length += 1
+    elif data_at_end:
+        # Valid data whose last byte is the last byte of memory (a bounds check off by one the
+        # other way refuses it); one byte longer than it, so that only a host reading what lies
+        # in memory sees valid data; or missing its last byte, so that only a host reading a
+        # zero past the end does (the data ends in a zero byte).
+        data_pointer = encoder.alloc_at_end(len(data))
+        encoder.script.write(data_pointer, data)
+        data_length += fault == "data-one-past-end"
     end = encoder.memory_size
-    if operation.fault == "dimensions-past-end":
+    if fault == "dimensions-past-end":
         # Aligned: the first dimension in memory, the second past its end.
         dims_pointer = end - dimension.size
         dims_length = max(dims_length, 2)
-    elif operation.fault == "dimensions-wrap":
+    elif fault == "dimensions-wrap":
         dims_length = 0x40000000 + dims_length
-    elif operation.fault == "data-past-end":
+    elif fault == "data-past-end":
         data_length = max(data_length, 8)
         data_pointer = end - data_length + 1
-    elif operation.fault == "data-wraps":
+    elif fault == "data-wraps":
         data_pointer = 0xFFFFFFF0
         data_length = max(data_length, 0x20)
+    elif fault == "empty-data-past-end":
+        data_pointer, data_length = end + PAST_THE_END, 0
     record = bindings.Tensor(
         bindings.GuestList(dims_pointer, dims_length),
         operation.tensor_type,
@@ -270,14 +412,14 @@ def _compile_set_input(operation: SetInput, encoder: ScriptEncoder, compiled: _C
     type_size = bindings.TYPES["tensor_type"].size
     padding_start = type_offset + type_size
     packed[padding_start : padding_start + len(operation.padding)] = operation.padding
-    if operation.fault == "record-past-end":
+    if fault == "record-past-end":
         # Aligned, with all but its last field (the data length) in memory: only a bounds check
         # of the whole record refuses it.
         outside = bindings.Tensor.SIZE - bindings.Tensor.OFFSETS["data.length"]
         record_pointer = end - len(packed) + outside
         encoder.script.write(record_pointer, bytes(packed[:-outside]))
     else:
-        if operation.fault == "record-misaligned":
+        if fault == "record-misaligned":
             record_pointer += MISALIGNMENT
         encoder.script.write(record_pointer, bytes(packed))
     return encoder.call("set_input", _handle(operation.context, compiled), operation.index, record_pointer)
@@ -333,16 +475,36 @@ def _judge_calls(
             )
             continue
         facts = _facts(prediction, outcome, compiled.regions[position], result, bit_exact)
-        clauses = [catalog[clause_id] for clause_id in prediction.clauses]
-        judgements = tuple(judge(clause, outcome, facts) for clause in clauses)
-        if len(judgements) > 1 and not prediction.success:
-            # Several violations: answering for any one of them is right. Judge the call by the
-            # clause it meets best (the most levels passed; the first listed on a tie).
-            judgements = (max(judgements, key=lambda j: sum(v.passed for v in j.verdicts.values())),)
+        judgements = tuple(judge(catalog[clause_id], outcome, facts) for clause_id in prediction.clauses)
+        if not prediction.success:
+            judgements = _judge_violations(judgements, [catalog[clause_id] for clause_id in prediction.demonstrated])
         if outcome.kind == "returned" and (outcome.errno == 0) != prediction.success:
             diverged[position] = position
         records.append(CallRecord(position, operation, prediction, outcome, judgements))
     return records
+
+
+def _judge_violations(judgements: Sequence[Judgement], demonstrated: Sequence[Clause]) -> tuple[Judgement, ...]:
+    """The verdicts of a call that violates every clause judged, shared by all of them.
+
+    A host may find any of the violations first, so an error that one clause allows is right
+    for the call; success is right only where every clause allows it (a misaligned pointer is
+    harmless, a forged handle beside it is not). The clauses of earlier calls the call shows
+    share the verdict.
+    """
+    passes = [sum(verdict.passed for verdict in judgement.verdicts.values()) for judgement in judgements]
+    succeeded = judgements[0].outcome.kind == "returned" and judgements[0].outcome.errno == 0
+    deciding = judgements[passes.index(min(passes) if succeeded else max(passes))]
+    return tuple(
+        Judgement(clause, deciding.outcome, _verdicts_for(clause, deciding), deciding.facts)
+        for clause in (*(judgement.clause for judgement in judgements), *demonstrated)
+    )
+
+
+def _verdicts_for(clause: Clause, deciding: Judgement) -> dict[Level, Verdict]:
+    """``deciding``'s verdicts at the levels ``clause`` is judged at (up to its own)."""
+    highest = max(deciding.verdicts)
+    return {level: deciding.verdicts[min(level, highest)] for level in clause.levels}
 
 
 def _handles_returned(
@@ -427,9 +589,9 @@ def _facts(
     if outcome.errno != 0:
         if any(not region.untouched() for region in contents):
             problems.append("the call failed yet wrote into its result or buffer")
-        return Facts(stray, problems)
+        return Facts(stray_write=stray, problems=problems)
     if prediction.output is None or len(contents) < 2:
-        return Facts(stray, problems)
+        return Facts(stray_write=stray, problems=problems)
     buffer, written = contents
     expected = prediction.output
     if written.u32 != expected.nbytes:
@@ -439,7 +601,13 @@ def _facts(
     limit = oracle.EXACT if bit_exact else oracle.tolerance(prediction.fixture, prediction.tensor_type)
     comparison = oracle.compare(expected, buffer.inside[: expected.nbytes], limit)
     value_problem = "" if comparison.equal else f"output differs from native onnxruntime ({limit}): {comparison.detail}"
-    return Facts(stray, problems, value_problem, comparison.max_error, str(limit))
+    return Facts(
+        stray_write=stray,
+        problems=problems,
+        value_problem=value_problem,
+        max_error=comparison.max_error,
+        tolerance=str(limit),
+    )
 
 
 def describe(operation: Operation) -> str:

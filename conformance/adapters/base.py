@@ -31,6 +31,9 @@ class Capabilities:
     bit_exact: bool = False
     """Whether outputs must equal native onnxruntime's bytes (the reference host) rather than
     fall within the fixture's tolerance."""
+    concurrency: bool = False
+    """Whether guest instances may run on several threads of one process at once (in-process
+    hosts that say so): state.concurrent-instances is asked only of those."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,13 +65,17 @@ class InProcessAdapter:
 
 
 def reference_capabilities(bindings: ModuleType, revision: str) -> Capabilities:
-    """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type, bit-exact."""
+    """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type, bit-exact.
+
+    Its instances may run on several threads of the process at once.
+    """
     return Capabilities(
         revision=revision,
         encodings={"onnx": "onnx", "autodetect": "onnx"},
         tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
         load_by_name="load_by_name" in bindings.FUNCTIONS,
         bit_exact=True,
+        concurrency=True,
     )
 
 

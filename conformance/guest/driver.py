@@ -561,7 +561,8 @@ class Transcript:
             return self.events[-1]
         return None
 
-    @property
+    # Cached: a long script's judging asks for them once per call.
+    @functools.cached_property
     def calls(self) -> tuple[Call, ...]:
         """Every announced call with its result."""
         calls: list[Call] = []
@@ -573,7 +574,7 @@ class Transcript:
                 calls[-1] = Call(last.step, last.import_index, last.args, event.result)
         return tuple(calls)
 
-    @property
+    @functools.cached_property
     def reads(self) -> tuple[bytes, ...]:
         """The data of every READ, in order."""
         return tuple(e.data for e in self.events if isinstance(e, BytesRead))

@@ -157,8 +157,8 @@ class ReferenceHost:
         state.inputs[index] = np.frombuffer(tensor.data, dtype).reshape(shape).copy()
 
     def _input_shape(self, slot: TensorSlot, dimensions: tuple[int, ...], index: int) -> tuple[int, ...]:
-        if not slot.shape and dimensions in ((), (1,)):
-            return ()
+        # The rank is the length of the dimension list, so a rank-0 input takes [] only
+        # (set_input.scalar and set_input.shape-mismatch in the clause catalog).
         matches = len(dimensions) == len(slot.shape) and all(
             declared is None or declared == given for declared, given in zip(slot.shape, dimensions, strict=True)
         )

@@ -7,9 +7,10 @@ bad handle with ``unsupported_operation``, WasmEdge with ``invalid_argument``, W
 An errno is named, not numbered, and the first name the revision has is used: the 2022-10
 revision lacks ``unsupported_operation``, ``too_large`` and ``not_found``.
 
-Order of checks, which the spec model follows too: guest memory arguments (bounds, then
-alignment) and enum values as they are decoded, left to right; the result out-pointer; then
-the call's own checks in the order each method documents.
+Order of checks (this host's own; the spec model accepts the errno of any clause a call
+breaks, whatever order a host checks in): guest memory arguments (bounds, then alignment)
+and enum values as they are decoded, left to right; the result out-pointer; then the call's
+own checks in the order each method documents.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class Situation(enum.Enum):
     TENSOR_SHAPE_MISMATCH = Ruling(
         ("invalid_argument",),
         "set_input must fail 'if the input tensor does not match the expected dimensions and type'; a "
-        "dynamic dimension matches any size, and a rank-0 input takes dimensions [] or [1].",
+        "dynamic dimension matches any size, and a rank-0 input takes dimensions [] only: the length of "
+        "the dimension list is the rank.",
     )
     TENSOR_DATA_LENGTH = Ruling(
         ("invalid_argument",),

@@ -46,6 +46,7 @@ VALUE_FIXTURES = (
     "add_i32",
     "add_i64",
     "multi_io",
+    "multi_io_common",
     "dynamic",
     "scalar",
     "empty",
