@@ -590,7 +590,7 @@ def _soak(b: ModuleType, c: Capabilities) -> Scenario:
     for _ in range(SOAK_ROUNDS):
         load = len(operations)
         operations += [Load(demonstrates=shows), InitExecutionContext(Made(load), demonstrates=shows)]
-    return Scenario(tuple(operations), memory_bound=SOAK_MEMORY_BOUND, within_limits=True)
+    return Scenario(tuple(operations), memory_bound=SOAK_MEMORY_BOUND, within_limits=True, rounds=SOAK_ROUNDS)
 
 
 def _concurrent(b: ModuleType, c: Capabilities) -> Scenario:

@@ -173,7 +173,8 @@ class Scenario:
     process of an in-process host may grow by during the run (a command host runs under its
     address-space limit instead). With ``within_limits`` a valid call may also fail with an
     errno, for a limit of the host's own (a scenario that exhausts resources): only the clauses
-    its operations demonstrate are judged.
+    its operations demonstrate are judged. ``rounds`` scales the time the run may take before
+    the host counts as hung: a scenario of many rounds gets the timeout of one per round.
     """
 
     operations: tuple[Operation, ...]
@@ -182,6 +183,7 @@ class Scenario:
     instances: int = 1
     memory_bound: int | None = None
     within_limits: bool = False
+    rounds: int = 1
 
 
 # -- predictions ----------------------------------------------------------------------------

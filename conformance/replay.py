@@ -83,14 +83,25 @@ def _decode(value: Any) -> Any:
 
 
 def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
-    """A JSON-ready form of ``scenario``: each operation with its fields, bytes in base64."""
+    """A JSON-ready form of ``scenario``: each operation with its fields, bytes in base64.
+
+    How the scenario runs (earlier instances, instances at once, its memory bound, limits and
+    rounds) is kept where it differs from a plain run.
+    """
     operations = []
     for operation in scenario.operations:
         encoded: dict[str, Any] = {"operation": type(operation).__name__, "call": call_name(operation)}
         for item in fields(operation):
             encoded[item.name] = _encode(getattr(operation, item.name))
         operations.append(encoded)
-    return {"operations": operations, "graphs": dict(scenario.graphs)}
+    data: dict[str, Any] = {"operations": operations, "graphs": dict(scenario.graphs)}
+    if scenario.earlier:
+        data["earlier"] = [scenario_to_json(earlier) for earlier in scenario.earlier]
+    plain = Scenario(())
+    for name in _HOW_IT_RUNS:
+        if getattr(scenario, name) != getattr(plain, name):
+            data[name] = getattr(scenario, name)
+    return data
 
 
 def scenario_from_json(data: Mapping[str, Any]) -> Scenario:
@@ -100,7 +111,16 @@ def scenario_from_json(data: Mapping[str, Any]) -> Scenario:
         kind = _OPERATIONS[encoded["operation"]]
         arguments = {name: _decode(value) for name, value in encoded.items() if name not in ("operation", "call")}
         operations.append(kind(**arguments))
-    return Scenario(tuple(operations), dict(data.get("graphs", {})))
+    return Scenario(
+        tuple(operations),
+        dict(data.get("graphs", {})),
+        earlier=tuple(scenario_from_json(earlier) for earlier in data.get("earlier", ())),
+        **{name: data[name] for name in _HOW_IT_RUNS if name in data},
+    )
+
+
+#: The fields of a scenario that say how it runs, beyond its operations, graphs and earlier runs.
+_HOW_IT_RUNS = ("instances", "memory_bound", "within_limits", "rounds")
 
 
 def failure_key(judgement: Judgement) -> FailureKey:

@@ -55,6 +55,9 @@ MISALIGNMENT = 2
 #: memory instructions count it (a range may end at the end of memory, not start past it).
 PAST_THE_END = 16
 
+#: Rounds of calls a scenario may make within one timeout; more rounds get more time.
+ROUNDS_PER_TIMEOUT = 1_000
+
 #: Seconds one scenario may take before the host counts as hung.
 SCENARIO_TIMEOUT = 120.0
 
@@ -123,8 +126,10 @@ def run_scenario(
 ) -> ScenarioRun:
     """Predict, compile, run on ``host`` (hung after ``timeout`` seconds), and judge every call.
 
-    With several ``instances`` every run is judged and the first that failed is returned.
+    With several ``instances`` every run is judged and the first that failed is returned. A
+    scenario of many ``rounds`` may take ``timeout`` seconds for each :data:`ROUNDS_PER_TIMEOUT`.
     """
+    timeout *= max(1, scenario.rounds // ROUNDS_PER_TIMEOUT)
     predictions = predict(scenario, bindings, host)
     for earlier in scenario.earlier:
         # Run for what it leaves behind in the host, if anything; its own calls are not judged.
@@ -490,21 +495,26 @@ def _judge_violations(judgements: Sequence[Judgement], demonstrated: Sequence[Cl
     A host may find any of the violations first, so an error that one clause allows is right
     for the call; success is right only where every clause allows it (a misaligned pointer is
     harmless, a forged handle beside it is not). The clauses of earlier calls the call shows
-    share the verdict.
+    share its safety verdict only: which errno this call answers says nothing of theirs.
     """
     passes = [sum(verdict.passed for verdict in judgement.verdicts.values()) for judgement in judgements]
     succeeded = judgements[0].outcome.kind == "returned" and judgements[0].outcome.errno == 0
     deciding = judgements[passes.index(min(passes) if succeeded else max(passes))]
-    return tuple(
-        Judgement(clause, deciding.outcome, _verdicts_for(clause, deciding), deciding.facts)
-        for clause in (*(judgement.clause for judgement in judgements), *demonstrated)
+    violated = tuple(
+        Judgement(judgement.clause, deciding.outcome, _verdicts_for(judgement.clause.levels, deciding), deciding.facts)
+        for judgement in judgements
     )
+    shown = tuple(
+        Judgement(clause, deciding.outcome, _verdicts_for((Level.SAFETY,), deciding), deciding.facts)
+        for clause in demonstrated
+    )
+    return violated + shown
 
 
-def _verdicts_for(clause: Clause, deciding: Judgement) -> dict[Level, Verdict]:
-    """``deciding``'s verdicts at the levels ``clause`` is judged at (up to its own)."""
+def _verdicts_for(levels: Sequence[Level], deciding: Judgement) -> dict[Level, Verdict]:
+    """``deciding``'s verdicts at ``levels`` (its highest one standing in for those above it)."""
     highest = max(deciding.verdicts)
-    return {level: deciding.verdicts[min(level, highest)] for level in clause.levels}
+    return {level: deciding.verdicts[min(level, highest)] for level in levels}
 
 
 def _handles_returned(
