@@ -18,7 +18,7 @@ from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
 CAUGHT_BY = {"state.graphs-independent": "function"}
-TESTS = ("test_clause", "test_state_machine")
+TESTS = ("test_clause[state.graphs-independent]", "test_state_machine")
 
 
 SLOTS = 4

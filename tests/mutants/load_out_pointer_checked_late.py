@@ -7,7 +7,8 @@ traps there, this host answers the right errno so that the leaked graph is its o
 guest never learns the handle, yet the graph holds memory and a slot, so a guest that repeats
 the call makes the host's memory grow without bound: runaway memory, a safety failure. load with
 a bad out-pointer must load nothing. The host's limits are out of reach, so the leak shows only
-to a probe that finds the graph behind a handle the guest was never given.
+to a probe that finds the graph behind a handle the guest was never given: the clause's example
+forges the small handle values after the failed loads, and the leaked graphs answer success.
 """
 
 from __future__ import annotations
@@ -24,15 +25,7 @@ from conformance.host import ReferenceHost
 from mutants import _glue
 from mutants._hosts import mutant_host
 
-CAUGHT_BY: dict[str, str] = {}
-GAPS = {
-    "load.out-pointer-out-of-bounds": (
-        "safety",
-        "the leaked graph is never observed: the call answers its errno and a valid load still succeeds; it needs "
-        "a probe that forges the small handle values after the failed load (a leaked graph answers success for "
-        "init_execution_context of a handle no call returned)",
-    ),
-}
+CAUGHT_BY = {"load.out-pointer-out-of-bounds": "safety"}
 
 
 def store_result_last(

@@ -5,7 +5,7 @@
 The standard streams pass through and the exit code is the guest's; a trap prints the wasm
 backtrace and exits 134. This is how the subprocess mutants (a host that crashes, one that
 hangs) are tested: ``--wasi-nn-host-command 'python tests/mutants/run_mutant.py NAME {graphs} {wasm}'``.
-Any mutant runs this way.
+Any mutant runs this way, as its module's ``factory`` builds it: with limits no run reaches.
 """
 
 from __future__ import annotations
