@@ -301,10 +301,6 @@ def _affine_fixture(name: str, shape: tuple[Dim, ...], tag: Tag, what: str) -> M
     )
 
 
-def _reshape(graph: _Graph) -> None:
-    graph.op("Reshape", ["x", "shape"], output="y")
-
-
 def _reshape_i32(graph: _Graph) -> None:
     # ONNX Reshape takes an int64 shape; the cast lets the shape be an i32 tensor, which
     # every revision has.
@@ -527,16 +523,6 @@ def _catalog() -> dict[str, ModelFixture]:
         _affine_fixture("dynamic", ("N", 3), "dynamic", "a dynamic-size"),
         _affine_fixture("scalar", (), "scalar", "a rank-0"),
         _affine_fixture("empty", (0, 3), "empty", "an empty"),
-        ModelFixture(
-            name="reshape",
-            description="y = reshape(x, shape), the shape given at run time: a shape that does not hold "
-            "x's elements makes inference fail after set_input succeeded.",
-            inputs=(TensorSpec("x", "f32", ("N",)), TensorSpec("shape", "i64", (2,))),
-            outputs=(TensorSpec("y", "f32", ("A", "B")),),
-            tags=frozenset({"runtime_failure"}),
-            add_nodes=_reshape,
-            inference_failure=_reshape_failure,
-        ),
         ModelFixture(
             name="reshape_i32",
             description="y = reshape(x, shape), the shape an i32 tensor given at run time and cast to int64 "
