@@ -58,6 +58,9 @@ def example_inputs(fixture: str, seed: int = 0, symbols: dict[str, int] | None =
         dtype = spec.numpy_dtype
         if dtype.kind == "f":
             arrays.append(np.asarray(rng.standard_normal(shape) * 4, dtype=dtype))
+        elif dtype == np.int64:
+            # Past 32 bits, so that a host that computes or copies i64 as i32 is seen.
+            arrays.append(np.asarray(rng.integers(-(1 << 40), 1 << 40, shape), dtype=dtype))
         else:
             # u8 over its whole range, so that sums wrap as ONNX defines; small values elsewhere.
             high = 256 if dtype == np.uint8 else 100
@@ -206,7 +209,10 @@ def _load_by_name_valid(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _unknown_name(b: ModuleType, c: Capabilities) -> Scenario:
-    return _scenario(LoadByName(b"no-such-graph"), LoadByName(b""), graphs={"add": "add_f32"})
+    # Names are compared byte for byte: a prefix of a known name, or the name in another case,
+    # is another name.
+    names = (b"no-such-graph", b"", b"ad", b"ADD")
+    return _scenario(*(LoadByName(name) for name in names), graphs={"add": "add_f32"})
 
 
 def _name_not_utf8(b: ModuleType, c: Capabilities) -> Scenario:
@@ -424,6 +430,9 @@ def _compute_valid(b: ModuleType, c: Capabilities) -> Scenario:
         Compute(Made(1)),
         # The output after the second compute must be the new inputs' one.
         GetOutput(Made(1), 0, size, demonstrates=("compute.valid",)),
+        # Inputs stay set: computing again without setting them gives the same output.
+        Compute(Made(1)),
+        GetOutput(Made(1), 0, size, demonstrates=("compute.valid",)),
     )
 
 
@@ -625,7 +634,9 @@ EXAMPLES: dict[str, ExampleBuilder] = {
     "load.target-unavailable": _target_unavailable,
     "load.builder-count": _builder_count_example,
     "load.model-malformed": _model_malformed,
-    "load.builder-array-out-of-bounds": _load_fault("builder-array-past-end", "builder-array-wraps"),
+    "load.builder-array-out-of-bounds": _load_fault(
+        "builder-array-past-end", "builder-array-one-past-end", "builder-array-wraps"
+    ),
     "load.builder-out-of-bounds": _load_fault("builder-past-end", "builder-one-past-end", "builder-wraps"),
     "load.out-pointer-out-of-bounds": _load_out_pointer,
     "load.out-pointer-misaligned": _load_fault("out-pointer-misaligned"),

@@ -51,6 +51,7 @@ HandleArgument = Made | Forged
 
 LoadFault = Literal[
     "builder-array-past-end",
+    "builder-array-one-past-end",
     "builder-array-wraps",
     "builder-past-end",
     "builder-one-past-end",
@@ -223,6 +224,7 @@ class _Context:
 #: The clause each hostile memory layout violates, by call and fault.
 _FAULT_CLAUSES = {
     ("load", "builder-array-past-end"): "load.builder-array-out-of-bounds",
+    ("load", "builder-array-one-past-end"): "load.builder-array-out-of-bounds",
     ("load", "builder-array-wraps"): "load.builder-array-out-of-bounds",
     ("load", "builder-past-end"): "load.builder-out-of-bounds",
     ("load", "builder-one-past-end"): "load.builder-out-of-bounds",

@@ -283,19 +283,23 @@ def _compile_operation(
         packaging = host.capabilities.encodings.get(getattr(encoding, "name", "").lower(), "onnx")
         if buffers is None:
             buffers = tuple(packaged(operation.fixture, packaging))
-        array = encoder.builders(buffers)
         result = encoder.functions["load"].result
         assert result is not None
         # A misaligned result gets room in its guarded slot: a host that stores it anyway
         # (harmless, accepted below the errno level) must not look like a stray write.
         room = MISALIGNMENT if operation.fault == "out-pointer-misaligned" else 0
         slot = encoder.region(result.size + room)
+        array = encoder.builders(buffers, at_end=operation.fault == "builder-array-one-past-end")
         pointer, count, out = array.pointer, array.length, slot.address
         entry = encoder.info("graph_builder_array").element
         assert entry is not None
         if operation.fault == "builder-array-past-end":
             # Aligned, one alignment unit of the entry past the end.
             pointer = encoder.memory_size - entry.size + entry.align
+        elif operation.fault == "builder-array-one-past-end":
+            # The whole array at the very end of memory, its count one more: a host that reads
+            # only the entries that lie in memory finds the valid ones.
+            count += 1
         elif operation.fault == "builder-array-wraps":
             count = 0x20000000 + count
         elif operation.fault in ("builder-past-end", "builder-one-past-end", "builder-wraps"):
@@ -501,20 +505,41 @@ def _judge_violations(judgements: Sequence[Judgement], demonstrated: Sequence[Cl
     succeeded = judgements[0].outcome.kind == "returned" and judgements[0].outcome.errno == 0
     deciding = judgements[passes.index(min(passes) if succeeded else max(passes))]
     violated = tuple(
-        Judgement(judgement.clause, deciding.outcome, _verdicts_for(judgement.clause.levels, deciding), deciding.facts)
+        Judgement(
+            judgement.clause,
+            deciding.outcome,
+            _shared_verdicts(deciding, judgement.clause.levels, judgement),
+            deciding.facts,
+        )
         for judgement in judgements
     )
     shown = tuple(
-        Judgement(clause, deciding.outcome, _verdicts_for((Level.SAFETY,), deciding), deciding.facts)
+        Judgement(clause, deciding.outcome, _shared_verdicts(deciding, (Level.SAFETY,)), deciding.facts)
         for clause in demonstrated
     )
     return violated + shown
 
 
-def _verdicts_for(levels: Sequence[Level], deciding: Judgement) -> dict[Level, Verdict]:
-    """``deciding``'s verdicts at ``levels`` (its highest one standing in for those above it)."""
+def _shared_verdicts(
+    deciding: Judgement, levels: Sequence[Level], own: Judgement | None = None
+) -> dict[Level, Verdict]:
+    """The call's verdicts at ``levels``, each failure with the reason that fits the clause.
+
+    A level the call passed passes. A level it failed fails with the clause's own reason where
+    the clause failed it on its own account, else with the deciding clause's reason, named.
+    """
     highest = max(deciding.verdicts)
-    return {level: deciding.verdicts[min(level, highest)] for level in levels}
+    verdicts: dict[Level, Verdict] = {}
+    for level in levels:
+        shared = deciding.verdicts[min(level, highest)]
+        mine = own.verdicts.get(level) if own is not None else None
+        if shared.passed or own is None:
+            verdicts[level] = shared
+        elif mine is not None and not mine.passed:
+            verdicts[level] = mine
+        else:
+            verdicts[level] = Verdict(False, f"{shared.reason} (as {deciding.clause.id}, which the call breaks too)")
+    return verdicts
 
 
 def _handles_returned(

@@ -167,14 +167,21 @@ class ScriptEncoder:
         info: TypeInfo = self.bindings.TYPES[name]
         return info
 
-    def builders(self, buffers: Sequence[bytes]) -> GuestList:
-        """Place each buffer and the array of (pointer, length) entries describing them."""
+    def builders(self, buffers: Sequence[bytes], at_end: bool = False) -> GuestList:
+        """Place each buffer and the array of (pointer, length) entries describing them.
+
+        With ``at_end`` the array's last byte is the last byte of memory.
+        """
         entry = self.info("graph_builder_array").element
         assert entry is not None
         entries = b"".join(
             struct.pack("<" + entry.format, self.place(buffer, 8) if buffer else 0, len(buffer)) for buffer in buffers
         )
-        return GuestList(self.place(entries, entry.align), len(buffers))
+        if not at_end:
+            return GuestList(self.place(entries, entry.align), len(buffers))
+        pointer = self.alloc_at_end(len(entries))
+        self.script.write(pointer, entries)
+        return GuestList(pointer, len(buffers))
 
 
 @dataclass(frozen=True, slots=True)

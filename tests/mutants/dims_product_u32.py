@@ -18,7 +18,7 @@ from conformance.host import ReferenceHost, Situation
 from conformance.host.backend import NUMPY_TYPES
 from mutants._hosts import factory_for
 
-CAUGHT_BY = {"set_input.data-length-mismatch": "safety"}
+CAUGHT_BY = {"set_input.data-length-mismatch": "safety", "set_input.dimensions-product-wraps": "safety"}
 
 U32 = 0xFFFFFFFF
 

@@ -13,15 +13,7 @@ from __future__ import annotations
 from conformance.host import ReferenceHost
 from mutants._hosts import factory_for
 
-CAUGHT_BY: dict[str, str] = {}
-GAPS = {
-    "compute.valid": (
-        "function",
-        "compute.valid's example sets every input again before it computes again, and the state machine's "
-        "examples never compute twice on one context in between; it needs a probe that computes a second time "
-        "on a context whose inputs were set once",
-    ),
-}
+CAUGHT_BY = {"compute.valid": "function"}
 TESTS = ("test_clause[compute.valid]", "test_state_machine")
 
 

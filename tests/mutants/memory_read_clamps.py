@@ -3,13 +3,14 @@
 wasmtime-py's ``Memory.read(store, start, stop)`` silently clamps ``stop`` to the memory's size,
 which is why the reference glue checks every range itself (conformance/host/linker.py). A Python
 host that reads guest memory with it gets a short (or empty) buffer for a range past the end, and
-goes on: a record or builder array comes up short and fails to unpack (a host error:
-``runtime_error``), a name past the end is cut to what is there (``not_found``), and a result
-that does not fit fails to store after the method ran (a graph loaded and lost). A range past
-the end of memory must answer ``invalid_argument``. Reading short is a memory fault, so the
-clauses must catch it at the safety level, where only a probe on which the short read succeeds
-can: a tensor record read short always fails to unpack here, so set_input.record-out-of-bounds
-can see no more than its errno and is not named.
+goes on with what it got: a name, a model, a builder array or tensor data that lie in memory
+while their length runs past its end are taken as they are there, and a result that does not
+fit fails to store after the method ran (a graph loaded and lost). A range past the end of
+memory must answer ``invalid_argument``. Reading short is a memory fault, so the clauses must
+catch it at the safety level, where only a probe on which the short read succeeds can: a
+tensor record or a dimension list read short fails to unpack here (the count of dimensions is
+read first), so set_input.record-out-of-bounds and set_input.dimensions-out-of-bounds see no
+more than its errno and are not named.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from conformance.host.linker import GuestMemory
 from mutants import _glue
 from mutants._hosts import mutant_host
 
-CAUGHT_BY = {"load_by_name.name-out-of-bounds": "safety", "load.out-pointer-out-of-bounds": "safety"}
-GAPS = {
-    "load.builder-array-out-of-bounds": (
-        "safety",
-        "the probe's array has one entry, half of it past the end: read short it fails to unpack; it needs an "
-        "array of two entries whose second lies wholly past the end, which read short is the first entry alone, "
-        "a valid model",
-    ),
+CAUGHT_BY = {
+    "load_by_name.name-out-of-bounds": "safety",
+    "load.out-pointer-out-of-bounds": "safety",
+    "load.builder-array-out-of-bounds": "safety",
+    "load.builder-out-of-bounds": "safety",
+    "set_input.data-out-of-bounds": "safety",
 }
 
 
