@@ -526,16 +526,18 @@ def _shared_verdicts(
     """The call's verdicts at ``levels``, each failure with the reason that fits the clause.
 
     A level the call passed passes. A level it failed fails with the clause's own reason where
-    the clause failed it on its own account, else with the deciding clause's reason, named.
+    the clause failed it first (not because a lower level failed), else with the deciding
+    clause's reason, named.
     """
     highest = max(deciding.verdicts)
     verdicts: dict[Level, Verdict] = {}
     for level in levels:
         shared = deciding.verdicts[min(level, highest)]
         mine = own.verdicts.get(level) if own is not None else None
+        first = own is not None and all(verdict.passed for below, verdict in own.verdicts.items() if below < level)
         if shared.passed or own is None:
             verdicts[level] = shared
-        elif mine is not None and not mine.passed:
+        elif mine is not None and not mine.passed and first:
             verdicts[level] = mine
         else:
             verdicts[level] = Verdict(False, f"{shared.reason} (as {deciding.clause.id}, which the call breaks too)")

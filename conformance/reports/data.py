@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from conformance import __version__
 from conformance.adapters.base import HostAdapter
@@ -29,15 +29,7 @@ SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 """The JSON Schema of ``report.json``."""
 
 #: The verdicts each level counts, every one on its own (``not_applicable`` is no clause of the level).
-_COUNTED: tuple[LevelVerdict, ...] = (
-    "passed",
-    "failed",
-    "expected_failure",
-    "unexpected_pass",
-    "skipped",
-    "not_run",
-    "not_selected",
-)
+_COUNTED: tuple[LevelVerdict, ...] = tuple(verdict for verdict in get_args(LevelVerdict) if verdict != "not_applicable")
 
 
 def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, Any], Cases]:
