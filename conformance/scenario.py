@@ -535,7 +535,8 @@ def _shared_verdicts(
         shared = deciding.verdicts[min(level, highest)]
         mine = own.verdicts.get(level) if own is not None else None
         first = own is not None and all(verdict.passed for below, verdict in own.verdicts.items() if below < level)
-        if shared.passed or own is None:
+        cascade = any(not verdict.passed for below, verdict in deciding.verdicts.items() if below < level)
+        if shared.passed or own is None or own.clause == deciding.clause or cascade:
             verdicts[level] = shared
         elif mine is not None and not mine.passed and first:
             verdicts[level] = mine
