@@ -603,24 +603,29 @@ def _soak(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _concurrent(b: ModuleType, c: Capabilities) -> Scenario:
-    # Each instance loads, computes and reads back several graphs; all of them at once.
-    operations: list[Operation] = []
-    for seed, fixture in enumerate(("mlp", "add_f32", "multi_io", "multi_io_common", "mlp")):
-        if not models.FIXTURES[fixture].tensor_types <= set(c.tensor_types):
-            continue
-        start = len(operations)
-        operations += ready(b, fixture, seed=seed, start=start)
-        operations += [
-            GetOutput(
-                Made(start + 1), index, output_size(fixture, index, seed), demonstrates=("state.concurrent-instances",)
-            )
-            for index in range(len(models.FIXTURES[fixture].outputs))
-        ]
-    return Scenario(tuple(operations), instances=CONCURRENT_INSTANCES)
+    # Instances of one fixture computing rounds of inputs of their own, all at once: a host that
+    # lets one instance's data reach another's compute gives some instance outputs of inputs
+    # it never set.
+    def rounds(instance: int) -> Scenario:
+        operations: list[Operation] = [Load("mlp"), InitExecutionContext(Made(0))]
+        for round_ in range(CONCURRENT_ROUNDS):
+            inputs = example_inputs("mlp", seed=1000 * instance + round_)
+            operations += [
+                *set_inputs(b, 1, "mlp", inputs),
+                Compute(Made(1)),
+                GetOutput(Made(1), 0, output_size("mlp"), demonstrates=("state.concurrent-instances",)),
+            ]
+        return _scenario(*operations)
+
+    first, *others = (rounds(instance) for instance in range(CONCURRENT_INSTANCES))
+    return Scenario(first.operations, alongside=tuple(others))
 
 
 CONCURRENT_INSTANCES = 4
 """Guest instances run at once for state.concurrent-instances."""
+
+CONCURRENT_ROUNDS = 30
+"""Rounds of set_input, compute and get_output each of them makes."""
 
 
 EXAMPLES: dict[str, ExampleBuilder] = {

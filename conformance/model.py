@@ -168,9 +168,9 @@ class Scenario:
     """Operations run in one guest instance, and the graphs the host preloads by name.
 
     ``earlier`` are scenarios run before it on the same host, each in an instance of its own,
-    and not judged: what they made must not reach this instance. ``instances`` instances run
-    the operations at the same time, on threads of the host's process (hosts that declare
-    concurrency): each must get what one alone gets. ``memory_bound`` is how many bytes the
+    and not judged: what they made must not reach this instance. The scenarios ``alongside``
+    run at the same time as it, each in an instance of its own, on threads of the host's
+    process (hosts that declare concurrency): each must get what it gets alone. ``memory_bound`` is how many bytes the
     process of an in-process host may grow by during the run (a command host runs under its
     address-space limit instead). With ``within_limits`` a valid call may also fail with an
     errno, for a limit of the host's own (a scenario that exhausts resources): only the clauses
@@ -181,7 +181,7 @@ class Scenario:
     operations: tuple[Operation, ...]
     graphs: Mapping[str, str] = field(default_factory=dict)
     earlier: tuple[Scenario, ...] = ()
-    instances: int = 1
+    alongside: tuple[Scenario, ...] = ()
     memory_bound: int | None = None
     within_limits: bool = False
     rounds: int = 1

@@ -85,8 +85,8 @@ def _decode(value: Any) -> Any:
 def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
     """A JSON-ready form of ``scenario``: each operation with its fields, bytes in base64.
 
-    How the scenario runs (earlier instances, instances at once, its memory bound, limits and
-    rounds) is kept where it differs from a plain run.
+    How the scenario runs (scenarios run before it or alongside it, its memory bound, limits
+    and rounds) is kept where it differs from a plain run.
     """
     operations = []
     for operation in scenario.operations:
@@ -95,8 +95,9 @@ def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
             encoded[item.name] = _encode(getattr(operation, item.name))
         operations.append(encoded)
     data: dict[str, Any] = {"operations": operations, "graphs": dict(scenario.graphs)}
-    if scenario.earlier:
-        data["earlier"] = [scenario_to_json(earlier) for earlier in scenario.earlier]
+    for name in ("earlier", "alongside"):
+        if getattr(scenario, name):
+            data[name] = [scenario_to_json(other) for other in getattr(scenario, name)]
     plain = Scenario(())
     for name in _HOW_IT_RUNS:
         if getattr(scenario, name) != getattr(plain, name):
@@ -115,12 +116,13 @@ def scenario_from_json(data: Mapping[str, Any]) -> Scenario:
         tuple(operations),
         dict(data.get("graphs", {})),
         earlier=tuple(scenario_from_json(earlier) for earlier in data.get("earlier", ())),
+        alongside=tuple(scenario_from_json(other) for other in data.get("alongside", ())),
         **{name: data[name] for name in _HOW_IT_RUNS if name in data},
     )
 
 
-#: The fields of a scenario that say how it runs, beyond its operations, graphs and earlier runs.
-_HOW_IT_RUNS = ("instances", "memory_bound", "within_limits", "rounds")
+#: The fields of a scenario that say how it runs, beyond its operations, graphs and other scenarios.
+_HOW_IT_RUNS = ("memory_bound", "within_limits", "rounds")
 
 
 def failure_key(judgement: Judgement) -> FailureKey:

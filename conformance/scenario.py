@@ -109,7 +109,7 @@ class _Compiled:
 
 def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list[Prediction]:
     """The model's prediction of every operation; :class:`~conformance.model.NotAskable` if one cannot be asked."""
-    if scenario.instances > 1 and not host.capabilities.concurrency:
+    if scenario.alongside and not host.capabilities.concurrency:
         raise NotAskable("the host declares no concurrency: its instances are not run on several threads")
     model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)
     predictions = [model.predict(position, operation) for position, operation in enumerate(scenario.operations)]
@@ -126,39 +126,44 @@ def run_scenario(
 ) -> ScenarioRun:
     """Predict, compile, run on ``host`` (hung after ``timeout`` seconds), and judge every call.
 
-    With several ``instances`` every run is judged and the first that failed is returned. A
-    scenario of many ``rounds`` may take ``timeout`` seconds for each :data:`ROUNDS_PER_TIMEOUT`.
+    Scenarios ``alongside`` run at the same time, each in an instance of its own on a thread;
+    every one is judged and the first that failed is returned. A scenario of many ``rounds``
+    may take ``timeout`` seconds for each :data:`ROUNDS_PER_TIMEOUT`.
     """
     timeout *= max(1, scenario.rounds // ROUNDS_PER_TIMEOUT)
-    predictions = predict(scenario, bindings, host)
+    together = (scenario, *scenario.alongside)
+    predictions = [predict(each, bindings, host) for each in together]
     for earlier in scenario.earlier:
         # Run for what it leaves behind in the host, if anything; its own calls are not judged.
         earlier_encoder = _compile(earlier, bindings, host).encoder
         host.run(driver_wasm(earlier_encoder.imports), earlier_encoder.script.to_bytes(), earlier.graphs, timeout)
-    compiled = _compile(scenario, bindings, host)
-    wasm = driver_wasm(compiled.encoder.imports)
-    script = compiled.encoder.script.to_bytes()
+    compiled = [_compile(each, bindings, host) for each in together]
+    wasms = [driver_wasm(each.encoder.imports) for each in compiled]
+    scripts = [each.encoder.script.to_bytes() for each in compiled]
 
-    def run_once(_: int) -> RunOutcome:
-        return host.run(wasm, script, scenario.graphs, timeout)
+    def run_one(index: int) -> RunOutcome:
+        return host.run(wasms[index], scripts[index], together[index].graphs, timeout)
 
     with MemoryWatch(watching=scenario.memory_bound is not None) as memory:
-        if scenario.instances > 1:
-            with ThreadPoolExecutor(max_workers=scenario.instances) as pool:
-                runs = list(pool.map(run_once, range(scenario.instances)))
+        if scenario.alongside:
+            with ThreadPoolExecutor(max_workers=len(together)) as pool:
+                runs = list(pool.map(run_one, range(len(together))))
         else:
-            runs = [run_once(0)]
+            runs = [run_one(0)]
     runaway = ""
     if scenario.memory_bound is not None and memory.growth > scenario.memory_bound:
         runaway = (
             f"the host's process grew by {memory.growth / MiB:.0f} MiB during the run, "
             f"more than the {scenario.memory_bound / MiB:.0f} MiB it may"
         )
-    judged = [_judge_run(scenario, predictions, compiled, run, bindings, host, runaway) for run in runs]
+    judged = [
+        _judge_run(each, predictions[index], compiled[index], runs[index], bindings, host, runaway)
+        for index, each in enumerate(together)
+    ]
     failing = [index for index, calls in enumerate(judged) if any(not j.passed for c in calls for j in c.judgements)]
     shown = failing[0] if failing else 0
-    steps = tuple(compiled.encoder.script.describe())
-    return ScenarioRun(scenario, tuple(judged[shown]), runs[shown], script, wasm, steps)
+    steps = tuple(compiled[shown].encoder.script.describe())
+    return ScenarioRun(together[shown], tuple(judged[shown]), runs[shown], scripts[shown], wasms[shown], steps)
 
 
 def _judge_run(

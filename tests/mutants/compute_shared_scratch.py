@@ -18,6 +18,10 @@ from mutants._hosts import factory_for
 CAUGHT_BY = {"state.concurrent-instances": "function"}
 TESTS = ("test_clause[state.concurrent-instances]",)
 
+STAGED_FOR = 0.02
+"""Seconds the staged inputs wait for the backend. The probe's instances compute 30 rounds each,
+back to back, so another instance stages its own inputs within that time on every run."""
+
 
 class SharedStaging(ReferenceHost):
     """Inputs go through one staging area on their way to the backend."""
@@ -30,7 +34,7 @@ class SharedStaging(ReferenceHost):
         own = list(state.inputs)
         for index, value in enumerate(own):
             self.staged[index] = value
-        time.sleep(0.002)  # the window another instance's compute falls into
+        time.sleep(STAGED_FOR)  # the window another instance's compute falls into
         # Only tensors of the same type and shape can stand in; others are this context's own.
         state.inputs = [
             staged if (staged := self.staged.get(index)) is not None and _fits(staged, value) else value
