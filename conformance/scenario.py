@@ -144,7 +144,7 @@ def run_scenario(
     def run_one(index: int) -> RunOutcome:
         return host.run(wasms[index], scripts[index], together[index].graphs, timeout)
 
-    with MemoryWatch(watching=scenario.memory_bound is not None) as memory:
+    with _MemoryWatch(watching=scenario.memory_bound is not None) as memory:
         if scenario.alongside:
             with ThreadPoolExecutor(max_workers=len(together)) as pool:
                 runs = list(pool.map(run_one, range(len(together))))
@@ -209,7 +209,7 @@ def _with_facts(call: CallRecord, stray_write: str = "", runaway_memory: str = "
 MiB = 1 << 20
 
 
-class MemoryWatch:
+class _MemoryWatch:
     """The most the resident memory of this process grew by while the block ran.
 
     It samples ``/proc/self/statm`` on a thread (the host's calls into wasmtime release the
@@ -225,7 +225,7 @@ class MemoryWatch:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True) if watching else None
 
-    def __enter__(self) -> MemoryWatch:
+    def __enter__(self) -> _MemoryWatch:
         if self._thread is not None:
             self._start = _resident_bytes()
             self._thread.start()
