@@ -170,12 +170,13 @@ class Scenario:
     ``earlier`` are scenarios run before it on the same host, each in an instance of its own,
     and not judged: what they made must not reach this instance. The scenarios ``alongside``
     run at the same time as it, each in an instance of its own, on threads of the host's
-    process (hosts that declare concurrency): each must get what it gets alone. ``memory_bound`` is how many bytes the
-    process of an in-process host may grow by during the run (a command host runs under its
-    address-space limit instead). With ``within_limits`` a valid call may also fail with an
-    errno, for a limit of the host's own (a scenario that exhausts resources): only the clauses
-    its operations demonstrate are judged. ``rounds`` scales the time the run may take before
-    the host counts as hung: a scenario of many rounds gets the timeout of one per round.
+    process (hosts that declare concurrency): each must get what it gets alone.
+    ``memory_bound`` is how many bytes the process of an in-process host may grow by during
+    the run (a command host runs under its address-space limit instead). With
+    ``within_limits`` a valid call may also fail with an errno, for a limit of the host's own
+    (a scenario that exhausts resources): only the clauses its operations demonstrate are
+    judged. ``rounds`` is how many rounds of calls the scenario makes: it may take one
+    scenario timeout per thousand of them before the host counts as hung.
     """
 
     operations: tuple[Operation, ...]
@@ -197,7 +198,7 @@ class Prediction:
     ``success``: whether it must succeed. ``clauses``: the clauses that decide it (the valid
     ones on success, every violated one on failure: the outcome any of them allows is
     accepted). ``demonstrated``: on failure, clauses of earlier calls this one shows (a handle
-    that a failed load must not have made); they share the verdict of ``clauses``.
+    that a failed load must not have made); they share the safety verdict of ``clauses``.
     ``output``: on a successful get_output, the array native onnxruntime gives, with the
     fixture and tensor type for the tolerance.
     """
