@@ -422,9 +422,11 @@ class SpecModel:
         # What the host can see of the tensor: a misplaced record or dimension array hides the
         # dimensions, and misplaced data its length; every clause the visible parts break counts.
         dimensions_seen = operation.fault not in _HIDES_DIMENSIONS
-        data_length = {"data-one-past-end": len(operation.data) + 1, "empty-data-past-end": 0}.get(
-            str(operation.fault), len(operation.data)
-        )
+        data_length = len(operation.data)  # the length the record passes
+        if operation.fault == "data-one-past-end":
+            data_length += 1
+        elif operation.fault == "empty-data-past-end":
+            data_length = 0
         data_seen = operation.fault not in ("record-past-end", "data-past-end", "data-wraps")
         spec = None
         if context is not None:

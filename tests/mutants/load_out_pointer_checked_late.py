@@ -28,31 +28,39 @@ from mutants._hosts import mutant_host
 CAUGHT_BY = {"load.out-pointer-out-of-bounds": "safety"}
 
 
-def store_result_last(
-    signature: FunctionSignature, bindings: ModuleType, method: Callable[..., Any], call: _glue.HostFunction
-) -> _glue.HostFunction:
-    """load, running the method before it checks where the result goes."""
-    if signature.name != "load":
-        return call
-    out_pointer = signature.out_pointer
-    assert out_pointer is not None
-    assert signature.result is not None
-    result_size = signature.result.size
+def result_stored_last(function: str) -> _glue.BridgeWrapper:
+    """A glue fault: ``function`` runs its method before it checks where its result goes."""
 
-    def late(caller: wasmtime.Caller, *arguments: int) -> int:
-        guest = _glue.guest_memory(caller, bindings)
-        if guest is None or (arguments[out_pointer] & _glue.I32) + result_size <= guest.size:
-            return call(caller, *arguments)
-        try:
-            method(*_glue.decode_arguments(guest, signature, arguments))
-        except ErrnoError as error:
-            return int(error.errno)
-        return int(bindings.NnErrno.INVALID_ARGUMENT)  # storing the handle fails
+    def wrap(
+        signature: FunctionSignature, bindings: ModuleType, method: Callable[..., Any], call: _glue.HostFunction
+    ) -> _glue.HostFunction:
+        if signature.name != function:
+            return call
+        out_pointer = signature.out_pointer
+        assert out_pointer is not None
+        assert signature.result is not None
+        result_size = signature.result.size
 
-    return late
+        def late(caller: wasmtime.Caller, *arguments: int) -> int:
+            guest = _glue.guest_memory(caller, bindings)
+            if guest is None or (arguments[out_pointer] & _glue.I32) + result_size <= guest.size:
+                return call(caller, *arguments)
+            try:
+                method(*_glue.decode_arguments(guest, signature, arguments))
+            except ErrnoError as error:
+                return int(error.errno)
+            return int(bindings.NnErrno.INVALID_ARGUMENT)  # storing the handle fails
+
+        return late
+
+    return wrap
+
+
+STORE_RESULT_LAST = result_stored_last("load")
+"""The fault of this mutant, made once: a process installs one fault, and the same one again."""
 
 
 def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that load stores its result last."""
-    _glue.install(wrap=store_result_last)
+    _glue.install(wrap=STORE_RESULT_LAST)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)
