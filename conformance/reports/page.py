@@ -3,6 +3,12 @@
 The page is ``page.html`` with ``page.css`` and ``page.js`` put inline and the reports as JSON,
 so it needs no network and no file beside it. ``page.html`` marks what is filled in as
 ``$name`` (:class:`string.Template`): ``title``, ``version``, ``style``, ``data`` and ``script``.
+
+It has two views: the clauses by level, and, when a report has an ONNX node corpus, its
+operators by report, each cell opening to the cases of that operator on that host (outcome,
+verdict, call, errno, largest error and tolerance, model, tensors, transcript, reproducer).
+The fragment of the address holds the view, the filters and what is open
+(``#view=operators&operator=HOST:OPERATOR``, ``#case=HOST:CASE``), so a view can be shared.
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ def _template(name: str) -> str:
 
 def html_page(reports: Sequence[Mapping[str, Any]]) -> str:
     """The self-contained page of one or more reports, side by side."""
-    # The page needs the clauses, not the per-test records; a "<" inside a JSON string could
-    # end the script element, so every one is escaped.
+    # The page needs the clauses and the corpus, not the per-test records; a "<" inside a JSON
+    # string could end the script element, so every one is escaped.
     trimmed = [{key: value for key, value in report.items() if key != "tests"} for report in reports]
     payload = json.dumps(trimmed, ensure_ascii=False).replace("<", "\\u003c")
     hosts = ", ".join(str(report["host"]["name"]) for report in reports)
