@@ -66,6 +66,25 @@ def conformance(session: nox.Session, host: str) -> None:
         session.error(f"the suite failed under revision {', '.join(failed)}")
 
 
+@nox.session(default=False)
+def corpus(session: nox.Session) -> None:
+    """Every ONNX node test case through a host (default: the reference host); writes reports/corpus-HOST/.
+
+    Arguments after -- go to pytest, as for the conformance session: --wasi-nn-host NAME,
+    --wasi-nn-host-command 'CMD {wasm}', --wasi-nn-revision, --wasi-nn-report DIR,
+    --wasi-nn-expectations FILE, -k relu (a case or an operator).
+    """
+    wants_wasmtime = any("wasmtime" in argument for argument in session.posargs)
+    install(session, extras="wasmtime" if wants_wasmtime else "")
+    session.run(
+        "pytest",
+        "--pyargs",
+        "conformance.tests.test_corpus",
+        "--wasi-nn-corpus=all",
+        *session.posargs,
+    )
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """The suite's own tests (parser, generator, bindings, ...); arguments go to pytest.

@@ -119,12 +119,43 @@ class Departure:
         return any(names_test(name, test) for name in self.shown_by)
 
 
+#: What a corpus entry's ``outcome`` may say: how a case of the ONNX node corpus failed.
+CORPUS_OUTCOMES = ("wrong_values", "refused", "crashed", "hung", "out_of_memory", "stray_write")
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusDeparture:
+    """A known departure on the ONNX node corpus: some cases that fail alike, or every case using one operator.
+
+    ``cases`` or ``operator`` (exactly one) says which cases; ``outcomes`` how they fail.
+    """
+
+    outcomes: tuple[str, ...]
+    reason: str
+    cases: tuple[str, ...] = ()
+    operator: str | None = None
+    link: str = ""
+
+    @property
+    def key(self) -> str:
+        """What the entry names: ``case test_relu``, ``case test_a and 3 more`` or ``operator Resize``."""
+        if self.operator is not None:
+            return f"operator {self.operator}"
+        more = f" and {len(self.cases) - 1} more" if len(self.cases) > 1 else ""
+        return f"case {self.cases[0]}{more}"
+
+    def names(self, case_id: str, operators: Sequence[str]) -> bool:
+        """Whether the entry is about the case ``case_id`` using ``operators``."""
+        return case_id in self.cases if self.operator is None else self.operator in operators
+
+
 @dataclass(frozen=True, slots=True)
 class Expectations:
-    """The departures of one host, and the file they came from."""
+    """The departures of one host (clauses and corpus cases), and the file they came from."""
 
     path: Path | None = None
     departures: tuple[Departure, ...] = field(default_factory=tuple)
+    corpus: tuple[CorpusDeparture, ...] = field(default_factory=tuple)
 
     @property
     def source(self) -> str:
@@ -138,6 +169,11 @@ class Expectations:
     def covering(self, clause_id: str, lowest: Level | None, outcome: str) -> Departure | None:
         """The entry that makes this failure expected, if any."""
         return next((entry for entry in self.departures if entry.covers(clause_id, lowest, outcome)), None)
+
+    def covering_case(self, case_id: str, operators: Sequence[str], outcome: str) -> CorpusDeparture | None:
+        """The corpus entry that makes this case's failure expected: one naming the case first, then its operators."""
+        named = [entry for entry in self.corpus if entry.names(case_id, operators) and outcome in entry.outcomes]
+        return min(named, key=lambda entry: entry.operator is not None, default=None)
 
 
 def _known_clauses() -> set[str]:
@@ -199,16 +235,45 @@ def _departure(entry: Any, where: str, known: set[str]) -> Departure:
     )
 
 
+_CORPUS_KEYS = {"cases", "operator", "outcome", "reason", "link"}
+
+
+def _corpus_departure(entry: Any, where: str) -> CorpusDeparture:
+    if not isinstance(entry, dict):
+        raise ExpectationsError(f"{where}: expected a table")
+    unknown = set(entry) - _CORPUS_KEYS
+    if unknown:
+        known_keys = ", ".join(sorted(_CORPUS_KEYS))
+        raise ExpectationsError(f"{where}: unknown keys {', '.join(sorted(unknown))}; known: {known_keys}")
+    if ("cases" in entry) == ("operator" in entry):
+        raise ExpectationsError(f'{where}: a corpus entry names its cases (cases = ["test_..."]) or one operator')
+    operator = entry.get("operator")
+    cases = _strings(entry, "cases", where) if "cases" in entry else ()
+    if operator is not None and (not isinstance(operator, str) or not operator):
+        raise ExpectationsError(f"{where}: operator is an operator's name, as ONNX spells it (Resize)")
+    where = f"{where} ({operator or cases[0]})"
+    outcomes = _strings(entry, "outcome", where)
+    malformed = [outcome for outcome in outcomes if outcome not in CORPUS_OUTCOMES]
+    if malformed:
+        raise ExpectationsError(f"{where}: outcome {malformed[0]!r} is none of: {', '.join(CORPUS_OUTCOMES)}")
+    reason, link = entry.get("reason"), entry.get("link", "")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ExpectationsError(f"{where}: every departure needs a reason")
+    if not isinstance(link, str):
+        raise ExpectationsError(f"{where}: link is a string")
+    return CorpusDeparture(outcomes, reason.strip(), cases, operator, link)
+
+
 def load_expectations(path: Path) -> Expectations:
     """Read and check an expectations file; :class:`ExpectationsError` says what is wrong, and where."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ExpectationsError(f"{path}: {error}") from None
-    unknown = set(data) - {"departure"}
+    unknown = set(data) - {"departure", "corpus"}
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise ExpectationsError(f"{path}: unknown top-level keys {names}; entries are [[departure]]")
+        raise ExpectationsError(f"{path}: unknown top-level keys {names}; entries are [[departure]] and [[corpus]]")
     entries = data.get("departure", [])
     if not isinstance(entries, list):
         raise ExpectationsError(f"{path}: departures are an array of tables, [[departure]]")
@@ -222,7 +287,22 @@ def load_expectations(path: Path) -> Expectations:
         raise ExpectationsError(
             f"{path}: listed more than once: {', '.join(duplicates)} (one entry per clause and level, all its outcomes)"
         )
-    return Expectations(path, departures)
+    corpus_entries = data.get("corpus", [])
+    if not isinstance(corpus_entries, list):
+        raise ExpectationsError(f"{path}: corpus departures are an array of tables, [[corpus]]")
+    corpus = tuple(
+        _corpus_departure(entry, f"{path}: corpus departure {number + 1}")
+        for number, entry in enumerate(corpus_entries)
+    )
+    corpus_keys = [f"operator {entry.operator}" for entry in corpus if entry.operator] + [
+        f"case {case}" for entry in corpus for case in entry.cases
+    ]
+    repeated = sorted({key for key in corpus_keys if corpus_keys.count(key) > 1})
+    if repeated:
+        raise ExpectationsError(
+            f"{path}: listed more than once: {', '.join(repeated)} (one entry each, all its outcomes)"
+        )
+    return Expectations(path, departures, corpus)
 
 
 def default_path(host: str, roots: Iterable[Path] = ()) -> Path | None:
@@ -295,6 +375,46 @@ def updated_departures(ledger: Ledger) -> list[Departure]:
     return departures
 
 
+def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
+    """The corpus entries the run shows, keeping those it matched or could not check, with their reasons.
+
+    A failure no entry covers gets one: for its operator when every case using that operator
+    that ran with an oracle failed, else for the case alone.
+    """
+    corpus = ledger.corpus
+    existing = ledger.expectations.corpus
+    if corpus is None:
+        return list(existing)
+    kept: list[CorpusDeparture] = []
+    for entry in existing:
+        status = corpus.departure_status(entry)
+        if status == "not_checked":
+            kept.append(entry)
+        elif status == "expected_failure":
+            # Outcomes this run did not see may show in cases it did not select: they stay.
+            seen = {r.result.outcome for r in corpus.recorded.values() if r.departure == entry} | set(entry.outcomes)
+            kept.append(CorpusDeparture(tuple(sorted(seen)), entry.reason, entry.cases, entry.operator, entry.link))
+    uncovered = [r for r in corpus.recorded.values() if r.verdict == "failed"]
+    judged = [r for r in corpus.recorded.values() if r.result.judged]
+    operators: dict[str, set[str]] = {}
+    for recorded in uncovered:
+        # A whole operator when every case using it failed (and there are several).
+        operator = recorded.case.operators[0]
+        users = [r for r in judged if operator in r.case.operators]
+        if len(users) > 1 and all(r.verdict in ("failed", "expected_failure") for r in users):
+            operators.setdefault(operator, set()).update(r.result.outcome for r in users if r.verdict == "failed")
+    new = [CorpusDeparture(tuple(sorted(seen)), TODO_REASON, operator=operator) for operator, seen in operators.items()]
+    # The rest by how they failed: one entry per outcome, call and errno, whose reason is one.
+    alike: dict[tuple[str, str, str], list[str]] = {}
+    for recorded in uncovered:
+        if not any(entry.names(recorded.case.id, recorded.case.operators) for entry in new):
+            result = recorded.result
+            alike.setdefault((result.outcome, result.call or "", result.errno or ""), []).append(result.case)
+    for (outcome, _, _), cases in sorted(alike.items()):
+        new.append(CorpusDeparture((outcome,), TODO_REASON, cases=tuple(sorted(cases))))
+    return kept + new
+
+
 def _toml_string(text: str) -> str:
     # A JSON string is a TOML basic string, except that TOML also forbids a raw DEL.
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -307,7 +427,7 @@ def _toml_strings(texts: Sequence[str]) -> str:
     return "[\n" + "".join(f"    {_toml_string(text)},\n" for text in texts) + "]"
 
 
-def render(departures: Sequence[Departure], host: str, revision: str) -> str:
+def render(departures: Sequence[Departure], host: str, revision: str, corpus: Sequence[CorpusDeparture] = ()) -> str:
     """The TOML text of an expectations file."""
     lines = [
         f"# Known departures of the WASI-NN host {host!r} from the spec (revision {revision}).",
@@ -329,6 +449,25 @@ def render(departures: Sequence[Departure], host: str, revision: str) -> str:
             f"reason = {_toml_string(departure.reason)}",
             f"link = {_toml_string(departure.link)}",
         ]
+    if corpus:
+        lines += [
+            "",
+            "# The ONNX node corpus: each entry names cases, or one operator (every case using it), how",
+            "# they fail (outcome), why, and a link. A case an entry names that passes, or an entry none",
+            "# of whose cases failed so although some ran, fails the run.",
+        ]
+    for entry in corpus:
+        named = (
+            f"operator = {_toml_string(entry.operator)}" if entry.operator else f"cases = {_toml_strings(entry.cases)}"
+        )
+        lines += [
+            "",
+            "[[corpus]]",
+            named,
+            f"outcome = {_toml_strings(entry.outcomes)}",
+            f"reason = {_toml_string(entry.reason)}",
+            f"link = {_toml_string(entry.link)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -338,8 +477,9 @@ def write_expectations(ledger: Ledger, path: Path | None) -> tuple[Path, int]:
 
     target = path or ledger.expectations.path or Path("expectations") / f"{safe_name(ledger.host)}.toml"
     departures = updated_departures(ledger)
-    write_atomically(target, render(departures, ledger.host, ledger.revision).encode())
-    return target, len(departures)
+    corpus = updated_corpus_departures(ledger)
+    write_atomically(target, render(departures, ledger.host, ledger.revision, corpus).encode())
+    return target, len(departures) + len(corpus)
 
 
 # -- pytest: expected failures, tests not run -----------------------------------------------

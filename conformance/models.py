@@ -48,7 +48,7 @@ NUMPY_DTYPES: Mapping[TensorType, np.dtype[Any]] = MappingProxyType(
     }
 )
 
-_ONNX_ELEMENT_TYPES: Mapping[TensorType, int] = MappingProxyType(
+ONNX_ELEMENT_TYPES: Mapping[TensorType, int] = MappingProxyType(
     {
         "f16": TensorProto.FLOAT16,
         "f32": TensorProto.FLOAT,
@@ -183,7 +183,7 @@ class ModelFixture:
 
 
 def _value_info(spec: TensorSpec) -> onnx.ValueInfoProto:
-    return helper.make_tensor_value_info(spec.name, _ONNX_ELEMENT_TYPES[spec.tensor_type], list(spec.shape))
+    return helper.make_tensor_value_info(spec.name, ONNX_ELEMENT_TYPES[spec.tensor_type], list(spec.shape))
 
 
 def _uniform(rng: np.random.Generator, shape: Sequence[int], bound: float) -> NDArray[np.float32]:

@@ -26,11 +26,21 @@ onnxruntime.set_default_logger_severity(3)
 TOLERANCES_PATH = Path(__file__).parent / "fixtures" / "tolerances.toml"
 
 
+def native_session(model: bytes, threads: int = 0, log_severity: int = 3) -> onnxruntime.InferenceSession:
+    """A native onnxruntime session of ``model`` (ONNX bytes) on the CPU; onnxruntime's errors pass through.
+
+    ``threads`` is the size of its intra-op thread pool (0: onnxruntime's default, a thread per
+    core); ``log_severity`` the least severe message it logs (3: errors, 4: fatal ones only).
+    """
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = log_severity
+    options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 @cache
 def _session(fixture: str) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    return onnxruntime.InferenceSession(models.model_bytes(fixture), options, providers=["CPUExecutionProvider"])
+    return native_session(models.model_bytes(fixture))
 
 
 def native_outputs(fixture: str, inputs: Sequence[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
@@ -61,10 +71,16 @@ def _tolerance_table() -> dict[str, Any]:
     return tomllib.loads(TOLERANCES_PATH.read_text(encoding="utf-8"))
 
 
-def tolerance(fixture: str, tensor_type: str) -> Tolerance:
-    """The tolerance for outputs of ``tensor_type`` of ``fixture``, for hosts that are not bit-exact."""
+def tolerance(fixture: str, tensor_type: str, table_name: str = "fixtures") -> Tolerance:
+    """The tolerance for outputs of ``tensor_type`` of ``fixture``, for hosts that are not bit-exact.
+
+    ``table_name`` is the table of ``fixtures/tolerances.toml`` that names it: ``fixtures``, or
+    ``corpus`` for the cases of the ONNX node corpus (whose defaults are ``corpus.default``).
+    """
     table = _tolerance_table()
-    entry = table.get("fixtures", {}).get(fixture, {}).get(tensor_type, table["default"][tensor_type])
+    section = table.get(table_name, {})
+    defaults = section.get("default", table["default"]) if table_name != "fixtures" else table["default"]
+    entry = section.get(fixture, {}).get(tensor_type, defaults[tensor_type])
     if entry == "exact":
         return EXACT
     return Tolerance(False, float(entry["rtol"]), float(entry["atol"]))

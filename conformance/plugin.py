@@ -66,6 +66,8 @@ _LEDGER = pytest.StashKey[Ledger]()
 _HOST = pytest.StashKey[HostAdapter]()
 _RESTORE_SIGTERM = pytest.StashKey[Callable[[], None]]()
 _CLAUSE_TESTS = pytest.StashKey[dict[str, str]]()
+_CORPUS_TESTS = pytest.StashKey[dict[str, str]]()
+CORPUS_SELECTIONS = ("sample", "all", "none")
 
 
 class HostUnavailable(Exception):
@@ -166,6 +168,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="TOML file of the host's known departures (default: expectations/HOST.toml if present)",
     )
     group.addoption(
+        "--wasi-nn-corpus",
+        default="sample",
+        choices=CORPUS_SELECTIONS,
+        help="ONNX node corpus cases to run through the host: sample (one per operator, the default), all, none",
+    )
+    group.addoption(
         "--update-expectations",
         action="store_true",
         help="write the expectations file from this run, keeping the reasons and links already there",
@@ -242,6 +250,47 @@ class Suite:
             )
         return run
 
+    def run_corpus_case(self, case_id: str) -> None:
+        """Run corpus case ``case_id`` (in a batch with the cases after it), record it, and fail the test if it failed.
+
+        A case native onnxruntime cannot judge is skipped with why; one the expectations list
+        is an expected failure.
+        """
+        from conformance.corpus.runner import CorpusRunner, NotServed
+
+        corpus = self.ledger.corpus
+        assert corpus is not None, "corpus cases run only when the run selected some"
+        if isinstance(self.host, _AskedHost):
+            self.host.refuse_if_unavailable()
+        if corpus.not_served:
+            pytest.skip(f"corpus: {corpus.not_served}")
+        if corpus.runner is None:
+            order = [corpus.corpus.cases[selected] for selected in corpus.selected]
+            try:
+                corpus.runner = CorpusRunner(self.host, self.bindings, order, self.timeout)
+            except NotServed as reason:
+                corpus.not_served = str(reason)
+                pytest.skip(f"corpus: {reason}")
+        case = corpus.corpus.cases[case_id]
+        recorded = corpus.record(case, corpus.runner.result(case_id))
+        result = recorded.result
+        if recorded.verdict == "oracle_unavailable":
+            pytest.skip(f"oracle unavailable: {result.detail}")
+        if recorded.verdict == "expected_failure":
+            assert recorded.departure is not None
+            self.ledger.test(_current_test()).departures.append(recorded.departure)
+            return
+        transcript = "\ntranscript:\n" + "\n".join(f"  {line}" for line in result.transcript)
+        if recorded.verdict == "unexpected_pass":
+            raise AssertionError(
+                f"{case_id} passed, yet {corpus.expectations.source} lists it as a departure" + transcript
+            )
+        if recorded.verdict == "failed":
+            where = f" in {result.call}" if result.call else ""
+            raise AssertionError(
+                f"{case_id} ({', '.join(case.operators)}): {result.outcome}{where}: {result.detail}" + transcript
+            )
+
     def record_special(self, special: SpecialRun) -> None:
         """Record a special guest's judgement and fail the test if it failed."""
         test = _current_test()
@@ -295,6 +344,17 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
         clause_tests=config.stash.get(_CLAUSE_TESTS, None),
         host_error=host_error,
     )
+    corpus_tests = config.stash.get(_CORPUS_TESTS, {})
+    if corpus_tests:
+        from conformance.corpus.cases import load_corpus
+        from conformance.corpus.ledger import CorpusLedger
+
+        corpus = load_corpus(revision.name)
+        selection = config.getoption("--wasi-nn-corpus")
+        everything = corpus.cases if selection == "all" else corpus.sample()
+        ledger.corpus = CorpusLedger(
+            corpus, selection if len(corpus_tests) == len(everything) else "some", corpus_tests, expectations
+        )
     config.stash[_LEDGER] = ledger
     config.stash[_HOST] = host
     config.stash[_RESTORE_SIGTERM] = sigterm_as_interrupt()
@@ -314,9 +374,13 @@ def _unmade_host_name(host_option: str, host_command: str | None) -> str:
 
 
 def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:
+    """``--wasi-nn-report``, else ``reports/HOST``; a run of the whole corpus goes to ``reports/corpus-HOST``."""
     from conformance.reports import default_report_dir
 
-    return Path(config.getoption("--wasi-nn-report") or default_report_dir(host.name))
+    default = default_report_dir(host.name)
+    if config.getoption("--wasi-nn-corpus") == "all":
+        default = default.with_name(f"corpus-{default.name}")
+    return Path(config.getoption("--wasi-nn-report") or default)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -336,20 +400,53 @@ def _clause_of(item: pytest.Item) -> str | None:
     return clause_id if isinstance(clause_id, str) else None
 
 
+def _corpus_case_of(item: pytest.Item) -> str | None:
+    """The corpus case a test runs (``test_corpus_case[CASE]``), if it is one."""
+    callspec = getattr(item, "callspec", None)
+    case_id = callspec.params.get("corpus_case") if callspec is not None else None
+    return case_id if isinstance(case_id, str) else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One corpus test per case of the selection (``--wasi-nn-corpus``), in id order."""
+    if "corpus_case" not in metafunc.fixturenames:
+        return
+    from conformance.corpus.cases import load_corpus
+
+    selection = metafunc.config.getoption("--wasi-nn-corpus")
+    if selection == "none":
+        metafunc.parametrize(
+            "corpus_case", [pytest.param(None, marks=pytest.mark.skip(reason="--wasi-nn-corpus none"))]
+        )
+        return
+    corpus = load_corpus(find_revision(metafunc.config.getoption("--wasi-nn-revision")).name)
+    cases = list(corpus.cases) if selection == "all" else corpus.sample()
+    metafunc.parametrize("corpus_case", cases, ids=cases)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each clause test with its clause's tags."""
-    catalog = load_catalog(find_revision(config.getoption("--wasi-nn-revision")).name)
+    """Mark each clause test with its clause's tags; a corpus test matches ``-k`` by its operators too."""
+    revision_name = find_revision(config.getoption("--wasi-nn-revision")).name
+    catalog = load_catalog(revision_name)
     for item in items:
         clause_id = _clause_of(item)
         if clause_id is not None and clause_id in catalog.clauses:
             for marker in tag_markers(catalog[clause_id]):
                 item.add_marker(getattr(pytest.mark, marker))
+        case_id = _corpus_case_of(item)
+        if case_id is not None:
+            from conformance.corpus.cases import load_corpus
+
+            item.extra_keyword_matches.update(load_corpus(revision_name).cases[case_id].operators)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Note the clause tests left after ``-k`` and ``-m``: a clause left out is not selected, not "not run"."""
+    """Note the clause and corpus tests left after ``-k`` and ``-m``: those left out are not selected, not "not run"."""
     session.config.stash[_CLAUSE_TESTS] = {
         clause_id: stable_test_id(item.nodeid) for item in session.items if (clause_id := _clause_of(item)) is not None
+    }
+    session.config.stash[_CORPUS_TESTS] = {
+        case_id: stable_test_id(item.nodeid) for item in session.items if (case_id := _corpus_case_of(item)) is not None
     }
 
 
@@ -365,7 +462,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     clauses = load_catalog(revision.name).clauses.values()
     counts = ", ".join(f"{level.name.lower()} {sum(level in c.levels for c in clauses)}" for level in Level)
     expectations = config.getoption("--wasi-nn-expectations") or "expectations/HOST.toml if present"
-    report = config.getoption("--wasi-nn-report") or "reports/HOST/"
+    report = config.getoption("--wasi-nn-report") or (
+        "reports/corpus-HOST/" if config.getoption("--wasi-nn-corpus") == "all" else "reports/HOST/"
+    )
     return [
         f"wasi-nn conformance: host {host}, revision {revision.name}, {len(clauses)} clauses judged at {counts}",
         f"wasi-nn expectations: {expectations}; reports: {report}",

@@ -37,6 +37,7 @@ from conformance.model import (
     SetInput,
     call_name,
 )
+from conformance.scenario import SCENARIO_TIMEOUT
 
 CASE_VERSION = 1
 """Version of the ``case.json`` format."""
@@ -211,6 +212,32 @@ def _section(out: TextIO, title: str, lines: Sequence[str]) -> None:
 # -- the command ----------------------------------------------------------------------------
 
 
+def _replay_corpus(case: Mapping[str, Any], adapter: Any, revision: str, bindings: Any, out: TextIO) -> int:
+    """Run an ONNX node corpus case alone on ``adapter`` and judge it against native onnxruntime again."""
+    from conformance.corpus.cases import load_corpus
+    from conformance.corpus.runner import CorpusRunner
+
+    corpus = load_corpus(revision)
+    if case["case"] not in corpus.cases:
+        raise ValueError(f"the installed onnx {corpus.onnx_version} has no in-scope case {case['case']!r}")
+    out.write(f"corpus case {case['case']} ({', '.join(case['operators'])}), from {case['test']}\n")
+    out.write(f"host {adapter.name} {adapter.version()}, revision {revision}, onnx {corpus.onnx_version}\n")
+    runner = CorpusRunner(adapter, bindings, [corpus.cases[case["case"]]], SCENARIO_TIMEOUT, batch_size=1)
+    result = runner.result(case["case"])
+    _section(out, "transcript", result.transcript)
+    where = f" in {result.call}" if result.call else ""
+    _section(out, "now", [f"{result.outcome}{where}: {result.detail}" if result.detail else result.outcome])
+    _section(out, "recorded", [f"{case['outcome']}: {case['detail']}"])
+    if result.passed:
+        out.write("\nPASSES NOW: the host computes what native onnxruntime does.\n")
+        return 0
+    if (result.outcome, result.call) == (case["outcome"], case["call"]):
+        out.write("\nREPRODUCED: the case fails the same way as in the report.\n")
+        return REPRODUCED
+    out.write("\nFAILS OTHERWISE: the case fails, but not as recorded.\n")
+    return FAILS_OTHERWISE
+
+
 def load_case(folder: Path) -> dict[str, Any]:
     """The ``case.json`` of a case folder; ``ValueError`` says why it cannot be replayed."""
     path = folder / "case.json"
@@ -255,6 +282,8 @@ def replay(
         sys.path.insert(0, os.getcwd())
     chosen = find_revision(revision or case["revision"])
     adapter = select_host(host, host_command, chosen.name)
+    if case["kind"] == "corpus":
+        return _replay_corpus(case, adapter, chosen.name, chosen.bindings, out)
     out.write(f"case {folder.name}: {', '.join(case['clauses'])} (from {case['test']})\n")
     out.write(f"host {adapter.name} {adapter.version()}, revision {chosen.name}\n")
     judgements: list[Judgement]

@@ -26,7 +26,9 @@ from typing import Literal
 from conformance import models
 from conformance.adapters.base import Capabilities
 from conformance.catalog import Catalog, Clause, Judgement, Level
+from conformance.corpus.ledger import CorpusLedger
 from conformance.expectations import (
+    CorpusDeparture,
     Departure,
     DepartureStatus,
     Expectations,
@@ -295,7 +297,7 @@ class TestRecord:
     failed_clauses: set[str] = field(default_factory=set)
     expected_clauses: set[str] = field(default_factory=set)
     """Clauses that failed in this test as the expectations say they do."""
-    departures: list[Departure] = field(default_factory=list)
+    departures: list[Departure | CorpusDeparture] = field(default_factory=list)
     """The listed departures its failures matched, in the order first matched."""
     tags: dict[str, set[str]] = field(default_factory=dict)
     tolerances: set[str] = field(default_factory=set)
@@ -350,6 +352,8 @@ class Ledger:
     """Tests that could not ask the host (its program could not be started), with why."""
     shown: dict[Departure, int] = field(default_factory=dict)
     """How many failures each listed departure covered."""
+    corpus: CorpusLedger | None = None
+    """The ONNX node corpus cases of the run, when it selected any."""
 
     def __post_init__(self) -> None:
         for clause in self.catalog.clauses.values():
@@ -519,7 +523,8 @@ class Ledger:
     def fails_run(self) -> bool:
         """Whether the ledger alone fails the run: an unexpected pass, or something that was to run and did not."""
         not_run = any(verdicts["not_run"] for verdicts in self.level_verdicts().values())
-        return bool(self.unexpected_passes()) or not_run or bool(self.tests_not_run())
+        corpus = self.corpus is not None and self.corpus.fails_run()
+        return bool(self.unexpected_passes()) or not_run or bool(self.tests_not_run()) or corpus
 
     def finish(self, exit_status: int, interrupted: bool, errored: bool) -> None:
         """Note that the run ended, and how."""
@@ -574,6 +579,8 @@ class Ledger:
                 f"  NOT CHECKED {_counted(len(unchecked), 'listed departure', 'listed departures')} "
                 f"(none of the tests that show them ran): {names}{more}"
             )
+        if self.corpus is not None:
+            lines += self.corpus.summary_lines()
         if self.status == "running" and self.finished is None:
             return lines
         if self.status != "complete":

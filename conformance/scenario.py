@@ -597,21 +597,10 @@ def _outcome(
             name = errnos(errno).name.lower() if errno in errnos._value2member_map_ else None
             return CallOutcome("returned", errno, name)
         # Announced, never returned: the run ended inside this call.
-        return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=_last_words(run))
+        return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=run.last_words())
     if run.kind == "exited" and result is not None and result.transcript.complete:
         return CallOutcome("not_reached", message="the driver stopped before it")
-    return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=_last_words(run))
-
-
-def _last_words(run: RunOutcome) -> str:
-    text = (run.message or run.stderr.decode("utf-8", "replace")).strip()
-    lines = [line for line in text.splitlines() if line.strip()]
-    summary = " / ".join(lines[-3:]) if lines else ""
-    if run.signal is not None:
-        summary = f"signal {run.signal}" + (f": {summary}" if summary else "")
-    elif run.kind == "exited" and run.exit_code is not None:
-        summary = f"exit code {run.exit_code}" + (f": {summary}" if summary else "")
-    return summary[:500]
+    return CallOutcome(run.kind if run.kind != "exited" else "crashed", message=run.last_words())
 
 
 def _facts(

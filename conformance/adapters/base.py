@@ -34,6 +34,10 @@ class Capabilities:
     concurrency: bool = False
     """Whether guest instances may run on several threads of one process at once (in-process
     hosts that say so): state.concurrent-instances is asked only of those."""
+    corpus_batch: int = 64
+    """How many ONNX node corpus cases one guest run takes at most: many where a run starts a
+    process, few where graphs kept alive cost more than a run (onnxruntime starts a thread pool
+    per graph, whose threads spin after each compute)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,17 @@ class RunOutcome:
     signal: int | None = None
     message: str = ""
     seconds: float = 0.0
+
+    def last_words(self) -> str:
+        """How the run ended, in one line: the signal or exit code, and the last lines the host printed."""
+        text = (self.message or self.stderr.decode("utf-8", "replace")).strip()
+        lines = [line for line in text.splitlines() if line.strip()]
+        summary = " / ".join(lines[-3:]) if lines else ""
+        if self.signal is not None:
+            summary = f"signal {self.signal}" + (f": {summary}" if summary else "")
+        elif self.kind == "exited" and self.exit_code is not None:
+            summary = f"exit code {self.exit_code}" + (f": {summary}" if summary else "")
+        return summary[:500]
 
 
 class HostAdapter(Protocol):

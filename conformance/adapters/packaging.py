@@ -27,18 +27,37 @@ from conformance import models
 from conformance.adapters.base import PACKAGINGS
 from conformance.cache import cache_dir
 
-__all__ = ["OPENVINO_IR_FILES", "builders", "model_sha256", "openvino_ir", "openvino_version"]
+__all__ = [
+    "ONNX_PACKAGINGS",
+    "OPENVINO_IR_FILES",
+    "builders",
+    "model_sha256",
+    "onnx_builders",
+    "openvino_ir",
+    "openvino_version",
+]
 
 OPENVINO_IR_FILES = ("model.xml", "model.bin")
 """The files of an OpenVINO IR model, in builder order (topology, then weights)."""
 
 
+#: The packagings that hand a host the ONNX bytes themselves, with no conversion.
+ONNX_PACKAGINGS = ("onnx", "openvino-onnx")
+
+
+def onnx_builders(model: bytes, packaging: str) -> list[bytes]:
+    """The builder buffers of ONNX bytes ``model`` in ``packaging``, one of :data:`ONNX_PACKAGINGS`."""
+    if packaging == "onnx":
+        return [model]
+    if packaging == "openvino-onnx":
+        return [model, b""]
+    raise ValueError(f"packaging {packaging!r} converts the model; these hand over ONNX bytes: {ONNX_PACKAGINGS}")
+
+
 def builders(fixture: str, packaging: str) -> list[bytes]:
     """The builder buffers of fixture model ``fixture`` in ``packaging`` (one of :data:`PACKAGINGS`)."""
-    if packaging == "onnx":
-        return [models.model_bytes(fixture)]
-    if packaging == "openvino-onnx":
-        return [models.model_bytes(fixture), b""]
+    if packaging in ONNX_PACKAGINGS:
+        return onnx_builders(models.model_bytes(fixture), packaging)
     if packaging == "openvino-ir":
         folder = openvino_ir(fixture)
         return [(folder / name).read_bytes() for name in OPENVINO_IR_FILES]

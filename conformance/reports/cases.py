@@ -15,6 +15,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from conformance.corpus.report import CorpusReproducer
 from conformance.expectations import safe_name
 from conformance.replay import CASE_VERSION, FailureKey, failure_key, scenario_to_json
 from conformance.results import Ledger, Observation
@@ -63,6 +64,8 @@ class Cases:
         self.ledger = ledger
         self.folder = folder
         self.by_digest: dict[str, Case] = {}
+        self.corpus: list[CorpusReproducer] = []
+        """The reproducers of failing ONNX node corpus cases (see :mod:`conformance.corpus.report`)."""
 
     def add(self, observation: Observation) -> str | None:
         """The case name of a failing observation (``None`` when it has no reproducer)."""

@@ -17,12 +17,14 @@ from typing import Any, get_args
 from conformance import __version__
 from conformance.adapters.base import HostAdapter
 from conformance.catalog import Level
+from conformance.corpus.report import corpus_section
 from conformance.expectations import PROJECT_ROOT, Departure, outcome_summary
-from conformance.reports.cases import Cases
+from conformance.replay import CASE_VERSION
+from conformance.reports.cases import Cases, replay_command
 from conformance.results import TAG_NAMES, ClauseTally, Ledger, LevelVerdict, Observation, TestRecord
 from conformance.revisions import revision as find_revision
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the ``report.json`` format; it changes whenever a field changes meaning or goes away."""
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -42,6 +44,17 @@ def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, An
     tests = [_test(record, ledger, cases) for record in ledger.tests.values()]
     stale = ledger.unexpected_passes()
     unchecked = ledger.not_checked()
+    corpus, cases.corpus = corpus_section(
+        ledger.corpus,
+        revision.bindings,
+        capabilities.encodings,
+        lambda name: {
+            "case_version": CASE_VERSION,
+            "revision": ledger.revision,
+            "host": {"name": ledger.host, "option": ledger.host_option, "command": ledger.host_command},
+            "command": replay_command(folder / name, ledger),
+        },
+    )
     data = {
         "schema_version": SCHEMA_VERSION,
         "suite": {"name": "wasi-nn-conformance", "version": __version__},
@@ -79,6 +92,7 @@ def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, An
         "clauses": clauses,
         "tests": tests,
         "cases": cases.data(),
+        "corpus": corpus,
     }
     return data, cases
 

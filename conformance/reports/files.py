@@ -124,8 +124,14 @@ def _write_cases(cases: Cases) -> None:
         write_atomically(base / "script.txt", "".join(f"{step}\n" for step in reproducer.steps).encode())
         write_atomically(base / "transcript.txt", "".join(f"{line}\n" for line in case.first.transcript).encode())
         write_atomically(base / "case.json", json.dumps(cases.case_json(case), indent=2).encode())
+    for corpus_case in cases.corpus:
+        base = repro / corpus_case.name
+        write_atomically(base / "guest.wasm", corpus_case.wasm)
+        write_atomically(base / "stdin.bin", corpus_case.stdin)
+        write_atomically(base / "transcript.txt", "".join(f"{line}\n" for line in corpus_case.transcript).encode())
+        write_atomically(base / "case.json", json.dumps(corpus_case.case_json, indent=2).encode())
     if repro.is_dir():
-        current = {case.name for case in cases.by_digest.values()}
+        current = {case.name for case in cases.by_digest.values()} | {corpus_case.name for corpus_case in cases.corpus}
         for stale in repro.iterdir():
             # Only folders with a case.json are cases: whatever else someone put there stays.
             if stale.name not in current and (stale / "case.json").is_file():

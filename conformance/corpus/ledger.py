@@ -1,0 +1,164 @@
+"""The corpus part of a run: every selected case's result and verdict, by operator, with the expectations.
+
+A case's *outcome* is what the host did (:data:`~conformance.corpus.runner.CaseOutcome`); its
+*verdict* is what that means for the run: ``failed`` (no expectation covers it: the run fails),
+``expected_failure`` (an entry of the host's expectations file covers it), ``unexpected_pass``
+(an entry names the case and it passed: the run fails), ``oracle_unavailable`` (never counted
+against the host) or ``not_run`` (selected, but the run ended first). An entry of the file is
+``unexpected_pass`` when cases it names ran with an oracle and none failed as it says, and
+``not_checked`` when none of them ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from conformance.corpus.cases import Corpus, CorpusCase
+from conformance.corpus.runner import OUTCOMES, CaseResult, CorpusRunner
+from conformance.expectations import CorpusDeparture, DepartureStatus, Expectations
+
+__all__ = ["VERDICTS", "CaseVerdict", "CorpusLedger", "RecordedCase", "Selection"]
+
+CaseVerdict = Literal["passed", "failed", "expected_failure", "unexpected_pass", "oracle_unavailable", "not_run"]
+VERDICTS: tuple[CaseVerdict, ...] = get_args(CaseVerdict)
+
+Selection = Literal["sample", "all", "some"]
+"""Which cases a run asked: one per operator, every in-scope case, or a ``-k`` slice of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCase:
+    """A case as the run saw it: its test, result, verdict, and the entry covering it (if any)."""
+
+    case: CorpusCase
+    test: str
+    result: CaseResult
+    verdict: CaseVerdict
+    departure: CorpusDeparture | None = None
+
+
+@dataclass
+class CorpusLedger:
+    """The corpus cases one run selected, and what became of each."""
+
+    corpus: Corpus
+    selection: Selection
+    selected: dict[str, str]
+    """The selected cases (by id) with their test ids, in run order."""
+    expectations: Expectations = field(default_factory=Expectations)
+    runner: CorpusRunner | None = None
+    not_served: str = ""
+    """Why the host cannot be asked the corpus at all (it loads no ONNX), if it cannot."""
+    recorded: dict[str, RecordedCase] = field(default_factory=dict)
+
+    def record(self, case: CorpusCase, result: CaseResult) -> RecordedCase:
+        """Record a case's result and return it with its verdict."""
+        departure = None
+        if not result.judged:
+            verdict: CaseVerdict = "oracle_unavailable"
+        elif result.passed:
+            named = any(case.id in entry.cases for entry in self.expectations.corpus)
+            verdict = "unexpected_pass" if named else "passed"
+        else:
+            departure = self.expectations.covering_case(case.id, case.operators, result.outcome)
+            verdict = "failed" if departure is None else "expected_failure"
+        recorded = RecordedCase(case, self.selected[case.id], result, verdict, departure)
+        self.recorded[case.id] = recorded
+        return recorded
+
+    def verdict(self, case_id: str) -> CaseVerdict:
+        """A selected case's verdict; ``not_run`` when it has no result."""
+        recorded = self.recorded.get(case_id)
+        return recorded.verdict if recorded is not None else "not_run"
+
+    def departure_status(self, entry: CorpusDeparture) -> DepartureStatus:
+        """What the run made of a corpus entry of the expectations file."""
+        named = [
+            recorded
+            for recorded in self.recorded.values()
+            if recorded.result.judged and entry.names(recorded.case.id, recorded.case.operators)
+        ]
+        if any(recorded.departure == entry for recorded in named):
+            return "expected_failure"
+        return "unexpected_pass" if named else "not_checked"
+
+    def unexpected_passes(self) -> list[CorpusDeparture]:
+        """Corpus entries the host no longer shows."""
+        return [entry for entry in self.expectations.corpus if self.departure_status(entry) == "unexpected_pass"]
+
+    def outcome_counts(self) -> dict[str, int]:
+        """How many recorded cases ended in each outcome (every outcome, zero or not)."""
+        counts: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+        for recorded in self.recorded.values():
+            counts[recorded.result.outcome] += 1
+        return counts
+
+    def verdict_counts(self) -> dict[str, int]:
+        """How many selected cases have each verdict (every verdict, zero or not)."""
+        counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
+        for case_id in self.selected:
+            counts[self.verdict(case_id)] += 1
+        return counts
+
+    def operator_rows(self) -> list[dict[str, int | str]]:
+        """Per operator (sorted), its cases by outcome and verdict; a case counts under every operator it uses."""
+        rows: dict[str, dict[str, int | str]] = {}
+        for recorded in self.recorded.values():
+            for operator in recorded.case.operators:
+                row = rows.setdefault(
+                    operator,
+                    {
+                        "operator": operator,
+                        "cases": 0,
+                        **dict.fromkeys(OUTCOMES, 0),
+                        "failed": 0,
+                        "expected_failure": 0,
+                        "unexpected_pass": 0,
+                    },
+                )
+                row["cases"] = int(row["cases"]) + 1
+                row[recorded.result.outcome] = int(row[recorded.result.outcome]) + 1
+                if recorded.verdict in ("failed", "expected_failure", "unexpected_pass"):
+                    row[recorded.verdict] = int(row[recorded.verdict]) + 1
+        return [rows[name] for name in sorted(rows, key=str.lower)]
+
+    def fails_run(self) -> bool:
+        """Whether the corpus alone fails the run: an unexpected pass, or a selected case that did not run."""
+        counts = self.verdict_counts()
+        not_run = counts["not_run"] and not self.not_served
+        return bool(counts["unexpected_pass"] or self.unexpected_passes() or not_run)
+
+    def summary_lines(self) -> list[str]:
+        """The corpus lines of the closing summary: counts per outcome and out-of-scope reason, and what fails."""
+        outcomes = self.outcome_counts()
+        counted = ", ".join(f"{count} {outcome.replace('_', ' ')}" for outcome, count in outcomes.items() if count)
+        seconds = f" in {self.runner.seconds:.1f} s, {self.runner.processes} guest runs" if self.runner else ""
+        lines = [
+            f"ONNX node corpus ({self.selection}, onnx {self.corpus.onnx_version}): {len(self.selected)} cases "
+            f"selected{seconds}: {counted or 'none run'}"
+        ]
+        if self.not_served:
+            lines.append(f"  SKIPPED: {self.not_served}")
+        reasons = ", ".join(f"{reason} {count}" for reason, count in self.corpus.out_of_scope.items())
+        lines.append(
+            f"  out of scope for revision {self.corpus.revision}: {sum(self.corpus.out_of_scope.values())} ({reasons})"
+        )
+        verdicts = self.verdict_counts()
+        for verdict in ("expected_failure", "not_run"):
+            if verdicts[verdict] and not (verdict == "not_run" and self.not_served):
+                lines.append(f"  {verdicts[verdict]} {verdict.replace('_', ' ')}")
+        for recorded in self.recorded.values():
+            result = recorded.result
+            if recorded.verdict == "failed":
+                where = f" in {result.call}" if result.call else ""
+                operators = ", ".join(recorded.case.operators)
+                lines.append(f"  FAILED {result.case} ({operators}): {result.outcome}{where}: {result.detail}")
+            elif recorded.verdict == "unexpected_pass":
+                lines.append(f"  UNEXPECTED PASS {result.case}: listed in {self.expectations.source}, yet it passed")
+        for entry in self.unexpected_passes():
+            lines.append(
+                f"  UNEXPECTED PASS {entry.key} ({', '.join(entry.outcomes)}): listed in {self.expectations.source} "
+                f"({entry.reason}), yet no case it names failed so; remove it (or run with --update-expectations)"
+            )
+        return lines
