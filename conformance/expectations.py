@@ -397,12 +397,13 @@ def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
     uncovered = [r for r in corpus.recorded.values() if r.verdict == "failed"]
     judged = [r for r in corpus.recorded.values() if r.result.judged]
     operators: dict[str, set[str]] = {}
+    listed = {entry.operator for entry in kept}
     for recorded in uncovered:
-        # A whole operator when every case using it failed (and there are several).
+        # A whole operator when every case using it failed, none covered yet (and there are several).
         operator = recorded.case.operators[0]
         users = [r for r in judged if operator in r.case.operators]
-        if len(users) > 1 and all(r.verdict in ("failed", "expected_failure") for r in users):
-            operators.setdefault(operator, set()).update(r.result.outcome for r in users if r.verdict == "failed")
+        if operator not in listed and len(users) > 1 and all(r.verdict == "failed" for r in users):
+            operators.setdefault(operator, set()).update(r.result.outcome for r in users)
     new = [CorpusDeparture(tuple(sorted(seen)), TODO_REASON, operator=operator) for operator, seen in operators.items()]
     # The rest by how they failed: one entry per outcome, call and errno, whose reason is one.
     alike: dict[tuple[str, str, str], list[str]] = {}

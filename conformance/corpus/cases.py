@@ -36,6 +36,9 @@ _CASE_SEED = 0
 #: The WITX tensor type of each ONNX element type a revision can name.
 _WITX_TYPES: Mapping[int, str] = {element: name for name, element in models.ONNX_ELEMENT_TYPES.items()}
 
+#: The nodes a model's summary shows: expanded functions run to hundreds, with long names.
+_SUMMARY_NODES = 12
+
 #: The default ONNX domain has two names.
 _DEFAULT_DOMAINS = ("", "ai.onnx")
 
@@ -68,13 +71,15 @@ class CorpusCase:
     expected: tuple[NDArray[Any], ...]
 
     def summary(self) -> str:
-        """The model in a few lines: its opset, then one line per node (operator, inputs, outputs)."""
+        """The model in a few lines: its opset, then a line per node (operator, inputs, outputs), the first few."""
         graph = onnx.load_from_string(self.model).graph
         lines = [f"opset {self.opset}, {len(graph.node)} node{'s' if len(graph.node) != 1 else ''}"]
-        for node in graph.node:
+        for node in graph.node[:_SUMMARY_NODES]:
             operator = node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}:{node.op_type}"
             attributes = f" {{{', '.join(a.name for a in node.attribute)}}}" if node.attribute else ""
             lines.append(f"{', '.join(node.output)} = {operator}({', '.join(node.input)}){attributes}")
+        if len(graph.node) > _SUMMARY_NODES:
+            lines.append(f"... and {len(graph.node) - _SUMMARY_NODES} more nodes")
         return "\n".join(lines)
 
 
