@@ -1,8 +1,9 @@
-"""The folder where the suite keeps what it builds once: model files, host set-ups."""
+"""The folder where the suite keeps what it builds once (model files, host set-ups), and writing files whole."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 CACHE_VARIABLE = "WASI_NN_CONFORMANCE_CACHE"
@@ -18,3 +19,18 @@ def cache_dir(*parts: str) -> Path:
     folder = Path(root).joinpath(*parts)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename, so it is never half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        # mkstemp makes the file private; reports are for whoever reads the folder (CI artifacts).
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -474,7 +474,7 @@ def render(departures: Sequence[Departure], host: str, revision: str, corpus: Se
 
 def write_expectations(ledger: Ledger, path: Path | None) -> tuple[Path, int]:
     """Write the run's departures to ``path`` (default: the file read, else ``expectations/HOST.toml``)."""
-    from conformance.reports import write_atomically
+    from conformance.cache import write_atomically
 
     target = path or ledger.expectations.path or Path("expectations") / f"{safe_name(ledger.host)}.toml"
     departures = updated_departures(ledger)

@@ -346,12 +346,13 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
     )
     corpus_tests = config.stash.get(_CORPUS_TESTS, {})
     if corpus_tests:
-        from conformance.corpus.cases import load_corpus
+        from conformance.corpus.cases import corpus_index, load_corpus
         from conformance.corpus.ledger import CorpusLedger
 
         corpus = load_corpus(revision.name)
         selection = config.getoption("--wasi-nn-corpus")
-        everything = corpus.cases if selection == "all" else corpus.sample()
+        index = corpus_index(revision.name)
+        everything = index.operators if selection == "all" else index.sample
         ledger.corpus = CorpusLedger(
             corpus, selection if len(corpus_tests) == len(everything) else "some", corpus_tests, expectations
         )
@@ -411,7 +412,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One corpus test per case of the selection (``--wasi-nn-corpus``), in id order."""
     if "corpus_case" not in metafunc.fixturenames:
         return
-    from conformance.corpus.cases import load_corpus
+    from conformance.corpus.cases import corpus_index
 
     selection = metafunc.config.getoption("--wasi-nn-corpus")
     if selection == "none":
@@ -419,8 +420,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             "corpus_case", [pytest.param(None, marks=pytest.mark.skip(reason="--wasi-nn-corpus none"))]
         )
         return
-    corpus = load_corpus(find_revision(metafunc.config.getoption("--wasi-nn-revision")).name)
-    cases = list(corpus.cases) if selection == "all" else corpus.sample()
+    index = corpus_index(find_revision(metafunc.config.getoption("--wasi-nn-revision")).name)
+    cases = list(index.operators) if selection == "all" else list(index.sample)
     metafunc.parametrize("corpus_case", cases, ids=cases)
 
 
@@ -435,9 +436,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(getattr(pytest.mark, marker))
         case_id = _corpus_case_of(item)
         if case_id is not None:
-            from conformance.corpus.cases import load_corpus
+            from conformance.corpus.cases import corpus_index
 
-            item.extra_keyword_matches.update(load_corpus(revision_name).cases[case_id].operators)
+            item.extra_keyword_matches.update(corpus_index(revision_name).operators[case_id])
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -236,11 +236,6 @@ def test_a_host_one_ulp_off_on_one_operator_gives_wrong_values_on_exactly_its_ca
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an exact comparison measures no distance: conformance.oracle.compare gives max_error NaN when "
-    "bytes differ, so a bit-exact host's wrong_values case has no largest error",
-)
 def test_a_host_one_ulp_off_is_reported_one_ulp_off(corpus: Corpus, reference: Results, nudged: Results) -> None:
     for case in nudged_cases(corpus, reference):
         oracle = native_outputs(case).outputs

@@ -12,6 +12,8 @@ their own draw from a state seeded here.
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import math
 import warnings
 from collections import Counter
@@ -26,9 +28,10 @@ from numpy.typing import NDArray
 from onnx import TensorProto, numpy_helper
 
 from conformance import models
+from conformance.cache import cache_dir, write_atomically
 from conformance.revisions import revision as find_revision
 
-__all__ = ["Corpus", "CorpusCase", "TensorInfo", "load_corpus"]
+__all__ = ["Corpus", "CorpusCase", "CorpusIndex", "TensorInfo", "corpus_index", "load_corpus"]
 
 #: The seed of numpy's global random state while the onnx package builds its cases.
 _CASE_SEED = 0
@@ -218,3 +221,32 @@ def load_corpus(revision: str = "current") -> Corpus:
             cases[case.id] = case
     ordered = {case_id: cases[case_id] for case_id in sorted(cases)}
     return Corpus(found.name, ordered, dict(sorted(out_of_scope.items())), onnx.__version__)
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusIndex:
+    """What collecting the corpus tests needs: every in-scope case's operators, and the sample."""
+
+    operators: Mapping[str, tuple[str, ...]]
+    sample: tuple[str, ...]
+
+
+@cache
+def corpus_index(revision: str = "current") -> CorpusIndex:
+    """The index of :func:`load_corpus`, kept in the cache per onnx and onnxruntime version.
+
+    Building the corpus takes seconds, and every run of the suite collects its tests, even one
+    that then runs none of them; the index is built once.
+    """
+    name = find_revision(revision).name
+    versions = f"onnx-{onnx.__version__}-onnxruntime-{importlib.metadata.version('onnxruntime')}"
+    path = cache_dir("corpus-index", versions) / f"{name}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return CorpusIndex({key: tuple(value) for key, value in data["operators"].items()}, tuple(data["sample"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not built yet, or unreadable: build it again
+    corpus = load_corpus(name)
+    index = CorpusIndex({case.id: case.operators for case in corpus.cases.values()}, tuple(corpus.sample()))
+    write_atomically(path, json.dumps({"operators": index.operators, "sample": index.sample}).encode())
+    return index

@@ -18,6 +18,7 @@ there, batches are cut to the number of cases that fitted.
 
 from __future__ import annotations
 
+import math
 import struct
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -33,7 +34,7 @@ from conformance.corpus.cases import CorpusCase
 from conformance.corpus.oracle import Oracle, native_outputs
 from conformance.guest.driver import FIRST_FREE_ADDRESS, TranscriptError, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
-from conformance.oracle import EXACT, compare, tolerance
+from conformance.oracle import EXACT, Tolerance, compare, tolerance
 
 __all__ = [
     "CASE_SECONDS",
@@ -45,6 +46,9 @@ __all__ = [
     "case_script",
     "corpus_packaging",
 ]
+
+#: A comparison that only measures how far apart two outputs are, element by element.
+_DISTANCE = Tolerance(False)
 
 CaseOutcome = Literal[
     "passed", "wrong_values", "refused", "crashed", "hung", "out_of_memory", "stray_write", "oracle_unavailable"
@@ -70,17 +74,17 @@ def _refused_early(result: CaseResult) -> bool:
     return result.outcome == "refused" and result.call in ("load", "init_execution_context")
 
 
-def _limit_like(results: Sequence[CaseResult]) -> bool:
-    """Whether a batch's refusals from a case on look like a limit of the host, not of the cases.
+def _limit_like(results: Sequence[CaseResult], index: int) -> bool:
+    """Whether a batch's refusals from case ``index`` on look like a limit of the host, not of the cases.
 
-    A limit, once reached, refuses every ``load`` (or ``init_execution_context``) after it; a
-    case the host cannot load is refused on its own and the next one loads.
+    A limit, once reached, refuses every ``load`` (or ``init_execution_context``) after it, and
+    is reached only by holding what earlier cases of the run made; a case the host cannot load
+    is refused on its own and the next one loads.
     """
-    return (
-        bool(results)
-        and all(_refused_early(result) or result.outcome in _STOPPED for result in results)
-        and _refused_early(results[0])
-    )
+    later, earlier = results[index:], results[:index]
+    held = any(not _refused_early(result) for result in earlier)
+    refused = all(_refused_early(result) or result.outcome in _STOPPED for result in later)
+    return held and refused and _refused_early(later[0])
 
 
 class NotServed(Exception):
@@ -300,7 +304,7 @@ class CorpusRunner:
             result = None
         verdicts = [self._judge(case, run, result) for case in placed]
         for index, verdict in enumerate(verdicts):
-            if index > 0 and (verdict.outcome in _STOPPED or _limit_like(verdicts[index:])):
+            if index > 0 and (verdict.outcome in _STOPPED or _limit_like(verdicts, index)):
                 return index
             self.results[verdict.case] = verdict
             if verdict.outcome in _STOPPED:
@@ -354,11 +358,14 @@ class CorpusRunner:
                     transcript=lines,
                 )
             limit = EXACT if self.host.capabilities.bit_exact else tolerance(placed.case.id, slot.type, "corpus")
-            comparison = compare(native, result.region(buffer).inside, limit)
+            data = result.region(buffer).inside
+            comparison = compare(native, data, limit)
             if not comparison.equal:
-                error = comparison.max_error
-                if worst is None or not error <= worst[0]:
-                    worst = (error, str(limit), f"output {index} ({slot.name}, {slot.type}): {comparison.detail}")
+                # An exact comparison only counts differing bytes; the distance is still worth showing.
+                error = compare(native, data, _DISTANCE).max_error if limit.exact else comparison.max_error
+                rank = math.inf if math.isnan(error) else error
+                if worst is None or rank > worst[0]:
+                    worst = (rank, str(limit), f"output {index} ({slot.name}, {slot.type}): {comparison.detail}")
         if worst is not None:
             error, limit_text, detail = worst
             return CaseResult(

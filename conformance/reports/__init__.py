@@ -22,13 +22,13 @@ even a run killed outright leaves a report saying it is incomplete
 
 from __future__ import annotations
 
+from conformance.cache import write_atomically
 from conformance.reports.data import SCHEMA_PATH, SCHEMA_VERSION
 from conformance.reports.files import (
     checkpoint,
     combine,
     default_report_dir,
     sigterm_as_interrupt,
-    write_atomically,
     write_reports,
 )
 from conformance.reports.markdown import summary_markdown

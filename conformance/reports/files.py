@@ -8,16 +8,15 @@ killed outright.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conformance.adapters.base import HostAdapter
+from conformance.cache import write_atomically
 from conformance.expectations import safe_name
 from conformance.reports.cases import Cases
 from conformance.reports.data import build, load_report
@@ -33,21 +32,6 @@ CHECKPOINT_SECONDS = 5.0
 def default_report_dir(host: str) -> Path:
     """Where a host's reports go unless ``--wasi-nn-report`` says: ``reports/HOST``."""
     return Path("reports") / safe_name(host)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename, so it is never half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-        # mkstemp makes the file private; reports are for whoever reads the folder (CI artifacts).
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def write_reports(ledger: Ledger, host: HostAdapter, folder: Path) -> list[Path]:
