@@ -394,18 +394,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
 
 
+def _parameter(item: pytest.Item, name: str) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    value = callspec.params.get(name) if callspec is not None else None
+    return value if isinstance(value, str) else None
+
+
 def _clause_of(item: pytest.Item) -> str | None:
     """The clause a test is the example of (``test_clause[CLAUSE]``), if it is one."""
-    callspec = getattr(item, "callspec", None)
-    clause_id = callspec.params.get("clause_id") if callspec is not None else None
-    return clause_id if isinstance(clause_id, str) else None
+    return _parameter(item, "clause_id")
 
 
 def _corpus_case_of(item: pytest.Item) -> str | None:
     """The corpus case a test runs (``test_corpus_case[CASE]``), if it is one."""
-    callspec = getattr(item, "callspec", None)
-    case_id = callspec.params.get("corpus_case") if callspec is not None else None
-    return case_id if isinstance(case_id, str) else None
+    return _parameter(item, "corpus_case")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

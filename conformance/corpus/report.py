@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -47,7 +47,10 @@ def _number(value: float | None) -> float | None:
 
 
 def corpus_section(
-    corpus: CorpusLedger | None, bindings: ModuleType, encodings: Any, describe_host: Callable[[str], dict[str, Any]]
+    corpus: CorpusLedger | None,
+    bindings: ModuleType,
+    encodings: Mapping[str, str],
+    describe_host: Callable[[str], dict[str, Any]],
 ) -> tuple[dict[str, Any] | None, list[CorpusReproducer]]:
     """The ``corpus`` section of the report and the reproducers of its failing cases.
 
@@ -127,7 +130,10 @@ def _case(
 
 
 def _reproducer(
-    recorded: RecordedCase, bindings: ModuleType, encodings: Any, describe_host: Callable[[str], dict[str, Any]]
+    recorded: RecordedCase,
+    bindings: ModuleType,
+    encodings: Mapping[str, str],
+    describe_host: Callable[[str], dict[str, Any]],
 ) -> CorpusReproducer:
     case, result = recorded.case, recorded.result
     outputs = native_outputs(case).outputs

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import struct
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, get_args
@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import ONNX_PACKAGINGS, onnx_builders
 from conformance.corpus.cases import CorpusCase
-from conformance.corpus.oracle import Oracle, native_outputs
+from conformance.corpus.oracle import native_outputs
 from conformance.guest.driver import FIRST_FREE_ADDRESS, TranscriptError, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.oracle import EXACT, Tolerance, compare, tolerance
@@ -119,14 +119,13 @@ class CaseResult:
         return self.outcome != "oracle_unavailable"
 
 
-def corpus_packaging(capabilities_encodings: dict[str, str] | Any) -> tuple[str, str]:
+def corpus_packaging(encodings: Mapping[str, str]) -> tuple[str, str]:
     """The graph encoding and packaging the corpus hands ONNX models to a host in.
 
     ONNX bytes as they are: through ``onnx`` when the host loads it, else through the first
     encoding whose backend reads ONNX bytes too (OpenVINO does: ``openvino-onnx``), which
     spares converting every case. :class:`NotServed` when there is none.
     """
-    encodings = dict(capabilities_encodings)
     if "onnx" in encodings and encodings["onnx"] in ONNX_PACKAGINGS:
         return "onnx", encodings["onnx"]
     for encoding, packaging in encodings.items():
@@ -198,7 +197,7 @@ def _place_case(
 
 
 def case_script(
-    case: CorpusCase, oracle: tuple[NDArray[Any], ...], bindings: ModuleType, encodings: Any
+    case: CorpusCase, oracle: tuple[NDArray[Any], ...], bindings: ModuleType, encodings: Mapping[str, str]
 ) -> tuple[bytes, bytes]:
     """The driver guest and script that run ``case`` alone: what its reproducer replays."""
     encoding, packaging = corpus_packaging(encodings)
@@ -234,10 +233,6 @@ class CorpusRunner:
         self.seconds = 0.0
         self._errnos = bindings.NnErrno
 
-    def oracle(self, case: CorpusCase) -> Oracle:
-        """Native onnxruntime's verdict on ``case``."""
-        return native_outputs(case)
-
     def result(self, case_id: str) -> CaseResult:
         """The result of case ``case_id``, running batches from it until it has one."""
         started = time.perf_counter()
@@ -248,21 +243,16 @@ class CorpusRunner:
             self.seconds += time.perf_counter() - started
         return self.results[case_id]
 
-    def run_all(self, progress: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+    def run_all(self) -> list[CaseResult]:
         """The result of every case of ``order``, in order."""
-        results = []
-        for case in self.order:
-            results.append(self.result(case.id))
-            if progress is not None:
-                progress(results[-1])
-        return results
+        return [self.result(case.id) for case in self.order]
 
     def _pending(self, start: int) -> Iterable[CorpusCase]:
         """The cases from ``start`` on without a result; those without an oracle get theirs on the way."""
         for case in self.order[start:]:
             if case.id in self.results:
                 continue
-            oracle = self.oracle(case)
+            oracle = native_outputs(case)
             if oracle.outputs is None:
                 self.results[case.id] = CaseResult(case.id, "oracle_unavailable", detail=oracle.unavailable)
                 continue
@@ -291,7 +281,7 @@ class CorpusRunner:
         encoder = ScriptEncoder(self.bindings)
         placed = []
         for case in batch:
-            outputs = self.oracle(case).outputs
+            outputs = native_outputs(case).outputs
             assert outputs is not None
             placed.append(_place_case(encoder, case, outputs, self.encoding, self.packaging))
         run = self.host.run(
