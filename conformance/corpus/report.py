@@ -120,8 +120,7 @@ def _case(
         "model": case.summary(),
         "inputs": _tensors(case.inputs),
         "outputs": _tensors(case.outputs),
-        # A passing case's calls all succeeded: its transcript would only repeat its inputs and outputs.
-        "transcript": list(result.transcript) if result and not result.passed else [],
+        "transcript": list(result.transcript) if result else [],
         "reproducer": reproducer,
         "departure": {"entry": departure.key, "reason": departure.reason, "link": departure.link}
         if departure
