@@ -25,6 +25,12 @@ the run so the list never goes stale, but only when one of those tests ran: when
 ``--update-expectations`` writes the file from a run, with the tests that showed each
 departure, keeping the reasons and links already there.
 
+The ONNX node corpus (:mod:`conformance.corpus`) has entries of its own, ``[[corpus]]``: the
+cases (``cases = ["test_resize_..."]``) or one operator (``operator = "Resize"``, every case
+using it), the outcomes they fail with (``wrong_values``, ``refused``, ``crashed``, ...),
+a reason and a link. A case an entry names by id that passes is an unexpected pass, and so is
+an entry none of whose cases that ran failed as it says.
+
 The file is ``--wasi-nn-expectations FILE``, or else ``expectations/HOST.toml`` in the
 current folder or in the suite's own project, when there is one.
 """
@@ -378,8 +384,9 @@ def updated_departures(ledger: Ledger) -> list[Departure]:
 def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
     """The corpus entries the run shows, keeping those it matched or could not check, with their reasons.
 
-    A failure no entry covers gets one: for its operator when every case using that operator
-    that ran with an oracle failed, else for the case alone.
+    Failures no entry covers get entries: a whole operator when every case using it that ran
+    with an oracle failed, and none is covered yet; the other cases one entry per outcome, call
+    and errno, which usually share a reason. An entry the run shows is gone is dropped.
     """
     corpus = ledger.corpus
     existing = ledger.expectations.corpus
