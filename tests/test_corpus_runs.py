@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -229,3 +231,28 @@ def test_a_corpus_run_selects_by_operator_reports_in_format_3_and_fails_on_a_sta
         sorted(case.get("name") for case in junit.iter("testcase") if case.get("name", "").startswith("test_")) == ids
     )
     assert sum(corpus["outcomes"].values()) == len(ids)
+
+
+@pytest.mark.parametrize(("selection", "collected"), [("none", 0), ("sample", len(load_corpus().sample()))])
+def test_the_corpus_option_chooses_which_cases_are_collected(selection: str, collected: int) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance.tests.test_corpus",
+            "--co",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--wasi-nn-corpus={selection}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        sum(line.startswith("conformance/tests/test_corpus.py::") for line in completed.stdout.splitlines())
+        == collected
+    )

@@ -34,10 +34,6 @@ class Capabilities:
     concurrency: bool = False
     """Whether guest instances may run on several threads of one process at once (in-process
     hosts that say so): state.concurrent-instances is asked only of those."""
-    corpus_batch: int = 64
-    """How many ONNX node corpus cases one guest run takes at most: many where a run starts a
-    process, few where graphs kept alive cost more than a run (onnxruntime starts a thread pool
-    per graph, whose threads spin after each compute)."""
 
 
 @dataclass(frozen=True, slots=True)

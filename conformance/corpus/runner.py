@@ -37,6 +37,7 @@ from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.oracle import EXACT, Tolerance, compare, tolerance
 
 __all__ = [
+    "BATCH_SIZE",
     "CASE_SECONDS",
     "OUTCOMES",
     "CaseOutcome",
@@ -58,6 +59,9 @@ CaseOutcome = Literal[
 buffer it was given; ``oracle_unavailable``, native onnxruntime cannot judge the case."""
 
 OUTCOMES: tuple[CaseOutcome, ...] = get_args(CaseOutcome)
+
+BATCH_SIZE = 64
+"""Cases per guest run at most, and at first: a host that refuses graphs late in a run gets fewer."""
 
 CASE_SECONDS = 2.0
 """Seconds a batch may take for each of its cases, beyond the scenario timeout."""
@@ -219,14 +223,14 @@ class CorpusRunner:
         bindings: ModuleType,
         order: Sequence[CorpusCase],
         timeout: float,
-        batch_size: int | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self.host = host
         self.bindings = bindings
         self.order = list(order)
         self.position = {case.id: index for index, case in enumerate(self.order)}
         self.timeout = timeout
-        self.batch_size = batch_size or host.capabilities.corpus_batch
+        self.batch_size = batch_size
         self.encoding, self.packaging = corpus_packaging(host.capabilities.encodings)
         self.results: dict[str, CaseResult] = {}
         self.processes = 0
