@@ -1,7 +1,8 @@
-"""The pytest plugin of the suite: host options, fixtures, the ledger, the closing summary.
+"""The pytest plugin of the suite: fixtures, the ledger, the closing summary.
 
-Registered as the ``pytest11`` entry point ``wasi_nn_conformance``, so installing the package
-is enough: ``pytest --pyargs conformance.tests --wasi-nn-host ...`` from any folder.
+Loaded by the ``pytest11`` entry point (:mod:`conformance.pytest_entry`, which holds the
+options) when a session runs the suite, so installing the package is enough:
+``pytest --pyargs conformance.tests --wasi-nn-host ...`` from any folder.
 
 A host that cannot be made (its adapter fails: a missing Wasmtime, a Python host that does
 not import) or whose program cannot be started (``--wasi-nn-host-command 'no-such-binary
@@ -12,6 +13,7 @@ fails. A clause test left out with ``-k`` or ``-m`` is *not selected*, which doe
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from conformance.adapters.base import Capabilities, HostAdapter, RunOutcome
+from conformance.adapters.base import SCENARIO_TIMEOUT, Capabilities, HostAdapter, RunOutcome
 from conformance.catalog import Facts, Level, judge, load_catalog
 from conformance.model import NotAskable, Scenario
 from conformance.results import (
@@ -34,7 +36,7 @@ from conformance.results import (
     tag_markers,
 )
 from conformance.revisions import revision as find_revision
-from conformance.scenario import SCENARIO_TIMEOUT, ScenarioRun, describe, run_scenario
+from conformance.scenario import ScenarioRun, describe, run_scenario
 from conformance.special import SpecialRun
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -67,7 +69,6 @@ _HOST = pytest.StashKey[HostAdapter]()
 _RESTORE_SIGTERM = pytest.StashKey[Callable[[], None]]()
 _CLAUSE_TESTS = pytest.StashKey[dict[str, str]]()
 _CORPUS_TESTS = pytest.StashKey[dict[str, str]]()
-CORPUS_SELECTIONS = ("sample", "all", "none")
 
 
 class HostUnavailable(Exception):
@@ -136,48 +137,6 @@ class _UnmadeHost:
     def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
         """Never runs anything."""
         raise HostUnavailable(f"the host {self.name!r} could not be made")
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """The suite's options."""
-    group = parser.getgroup("wasi-nn", "WASI-NN conformance")
-    group.addoption(
-        "--wasi-nn-host",
-        default="reference",
-        help="host under test: reference (default), reference-subprocess, wasmtime-cli, or module:factory",
-    )
-    group.addoption(
-        "--wasi-nn-host-command",
-        default=None,
-        metavar="TEMPLATE",
-        help="run guests through this command line instead; {wasm} is the guest, {graphs} the preloaded models",
-    )
-    group.addoption("--wasi-nn-revision", default="current", help="WITX revision: current (2023-08) or 2022-10")
-    group.addoption("--wasi-nn-report", default=None, metavar="DIR", help="where reports go (default reports/HOST/)")
-    group.addoption(
-        "--wasi-nn-timeout",
-        type=float,
-        default=SCENARIO_TIMEOUT,
-        metavar="SECONDS",
-        help=f"seconds one scenario may run before the host counts as hung (default {SCENARIO_TIMEOUT:g})",
-    )
-    group.addoption(
-        "--wasi-nn-expectations",
-        default=None,
-        metavar="FILE",
-        help="TOML file of the host's known departures (default: expectations/HOST.toml if present)",
-    )
-    group.addoption(
-        "--wasi-nn-corpus",
-        default="sample",
-        choices=CORPUS_SELECTIONS,
-        help="ONNX node corpus cases to run through the host: sample (one per operator, the default), all, none",
-    )
-    group.addoption(
-        "--update-expectations",
-        action="store_true",
-        help="write the expectations file from this run, keeping the reasons and links already there",
-    )
 
 
 class Suite:
@@ -385,8 +344,26 @@ def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the tag markers of the clause tests (``-m call_load``, ``-m level_errno``, ...)."""
+    """Check the host options, choose the hypothesis profile, and register the tag markers.
+
+    A bad host option is a usage error, said in one line. Without ``--hypothesis-profile`` the
+    profile follows the host: ``command-host`` for hosts that start a process per guest run,
+    else ``ci`` under CI (the ``CI`` environment variable) and ``conformance`` elsewhere. The
+    markers are the clause tests' tags (``-m call_load``, ``-m level_errno``, ...).
+    """
+    from conformance.adapters.select import check_host_options
     from conformance.revisions import REVISIONS
+
+    host, command = config.getoption("--wasi-nn-host"), config.getoption("--wasi-nn-host-command")
+    if ":" in host and not command and os.getcwd() not in sys.path:
+        # A module:factory host imports as it would under `python -m pytest`: from the current folder too.
+        sys.path.insert(0, os.getcwd())
+    try:
+        command_host = check_host_options(host, command, config.getoption("--wasi-nn-revision"))
+    except ValueError as error:
+        raise pytest.UsageError(f"wasi-nn conformance: {error}") from None
+    if not config.getoption("--hypothesis-profile", None):
+        settings.load_profile("command-host" if command_host else "ci" if os.environ.get("CI") else "conformance")
 
     catalogs = [load_catalog(name) for name in REVISIONS]
     errnos = [case.name.lower() for name in REVISIONS for case in REVISIONS[name].bindings.NnErrno]

@@ -22,6 +22,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.adapters.base import SCENARIO_TIMEOUT
 from conformance.catalog import Facts, Judgement, judge, load_catalog
 from conformance.expectations import outcome_summary
 from conformance.model import (
@@ -37,7 +38,6 @@ from conformance.model import (
     SetInput,
     call_name,
 )
-from conformance.scenario import SCENARIO_TIMEOUT
 
 CASE_VERSION = 1
 """Version of the ``case.json`` format."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 from conformance import oracle
-from conformance.adapters.base import HostAdapter, RunOutcome
+from conformance.adapters.base import SCENARIO_TIMEOUT, HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Clause, Facts, Judgement, Level, Verdict, judge, load_catalog
 from conformance.guest.driver import WORKING_AREA_START, Deref, driver_wasm, parse_transcript
@@ -57,9 +57,6 @@ PAST_THE_END = 16
 
 #: Rounds of calls a scenario may make within one timeout; more rounds get more time.
 ROUNDS_PER_TIMEOUT = 1_000
-
-#: Seconds one scenario may take before the host counts as hung.
-SCENARIO_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,9 @@ from typing import Literal, Protocol
 
 OutcomeKind = Literal["exited", "trapped", "crashed", "hung", "out_of_memory"]
 
+SCENARIO_TIMEOUT = 120.0
+"""Seconds one guest run may take before the host counts as hung, unless ``--wasi-nn-timeout`` says."""
+
 PACKAGINGS = ("onnx", "openvino-ir", "openvino-onnx")
 """How a fixture's model bytes become builders: ``onnx`` (one builder, the ONNX bytes),
 ``openvino-ir`` (``model.xml`` and ``model.bin`` converted by OpenVINO), ``openvino-onnx``

@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
+import importlib
 import shlex
 
 from conformance.adapters.base import Capabilities, HostAdapter
 from conformance.adapters.inprocess import model_file, python_host_adapter, reference_adapter
-from conformance.adapters.subprocess import GRAPHS_PLACEHOLDER, CommandAdapter
+from conformance.adapters.subprocess import GRAPHS_PLACEHOLDER, WASM_PLACEHOLDER, CommandAdapter
 from conformance.revisions import revision as find_revision
 
 NAMED_HOSTS = ("reference", "reference-subprocess", "wasmtime-cli", "wasmtime-cli-onnx")
 """Hosts known by name; anything else with a colon is a ``module:factory`` Python host."""
+
+
+COMMAND_HOSTS = ("reference-subprocess", "wasmtime-cli", "wasmtime-cli-onnx")
+"""Named hosts that run each guest in a process of their own."""
+
+
+def check_host_options(host: str, command: str | None, revision_name: str) -> bool:
+    """Check ``--wasi-nn-host``, ``--wasi-nn-host-command`` and ``--wasi-nn-revision`` before anything runs.
+
+    Returns whether the host runs guests through a command line (a process per run).
+    :class:`ValueError` says, in one line, what is wrong with the options: an unknown revision
+    or host name, a command template that does not parse or has no ``{wasm}``, a
+    ``module:factory`` whose module does not import or has no such factory.
+    """
+    try:
+        find_revision(revision_name)
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
+    if command:
+        try:
+            words = shlex.split(command)
+        except ValueError as error:
+            raise ValueError(f"--wasi-nn-host-command {command!r} does not parse as a command line: {error}") from None
+        if not any(WASM_PLACEHOLDER in word for word in words):
+            raise ValueError(f"--wasi-nn-host-command {command!r} has no {WASM_PLACEHOLDER} for the guest")
+        return True
+    if host in NAMED_HOSTS:
+        return host in COMMAND_HOSTS
+    module_name, colon, factory = host.partition(":")
+    if not colon:
+        raise ValueError(
+            f"unknown host {host!r}: one of {', '.join(NAMED_HOSTS)}, or module:factory, or --wasi-nn-host-command"
+        )
+    if not module_name or not factory:
+        raise ValueError(f"expected a Python host as module:factory, got {host!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # whatever importing the user's module raises, the run cannot use it
+        raise ValueError(f"the host module {module_name!r} does not import: {type(error).__name__}: {error}") from None
+    if not hasattr(module, factory):
+        raise ValueError(f"the host module {module_name!r} has no {factory!r}")
+    return False
 
 
 def select_host(host: str, command: str | None, revision_name: str) -> HostAdapter:

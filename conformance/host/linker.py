@@ -7,6 +7,11 @@ information only: it reads the caller's memory, checks every guest range against
 the value the ``Protocol`` promises, validates the result out-pointer before the method runs
 (so a call that cannot report its result has no effect), and stores the result. An
 ``ErrnoError`` becomes its errno; any other exception becomes ``runtime_error`` and is logged.
+
+Every call that does not succeed is logged on this module's logger (``debug`` for an errno,
+``error`` with the exception for anything else), the record carrying a :class:`FailedCall` as
+its ``failed_call`` attribute, so a caller such as ``wasi-nn-conformance run --verbose`` can
+show each one without parsing log text.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import enum
 import logging
 import struct
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +40,28 @@ _UNKNOWN_ENUM_VALUE = {
     "execution_target": Situation.TARGET_UNKNOWN,
     "tensor_type": Situation.TENSOR_TYPE_UNKNOWN,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class FailedCall:
+    """A call that did not succeed: the function, the errno it answered and the host's reason.
+
+    ``unexpected`` marks a call whose host method raised something other than ``ErrnoError``:
+    the errno is then ``runtime_error`` and the reason names the exception, a fault of the host
+    rather than of the guest.
+    """
+
+    function: str
+    errno: enum.IntEnum
+    reason: str
+    unexpected: bool = False
+
+
+def _reason(error: ErrnoError) -> str:
+    """The host's reason for an errno, without the situation name a ``HostFault`` adds to it."""
+    if isinstance(error, HostFault):
+        return error.reason
+    return error.detail
 
 
 class GuestMemory:
@@ -144,7 +172,8 @@ def _bridge(
     out_pointer = signature.out_pointer
     masks = [_UNSIGNED_MASK.get(core, -1) for core in signature.core_params]
     success = int(bindings.NnErrno.SUCCESS)
-    failure = int(bindings.NnErrno.RUNTIME_ERROR)
+    failure_errno: enum.IntEnum = bindings.NnErrno.RUNTIME_ERROR
+    failure = int(failure_errno)
     name = signature.name
 
     def call(caller: wasmtime.Caller, *arguments: int) -> int:
@@ -169,11 +198,13 @@ def _bridge(
                 struct.pack_into("<" + result.format, result_view, 0, value)
             return success
         except ErrnoError as error:
-            log.debug("%s failed: %s", name, error)
             errno: enum.IntEnum = error.errno
+            if log.isEnabledFor(logging.DEBUG):  # the suite makes invalid calls by the thousand
+                log.debug("%s failed: %s", name, error, extra={"failed_call": FailedCall(name, errno, _reason(error))})
             return int(errno)
-        except Exception:
-            log.exception("%s failed unexpectedly; answering runtime_error", name)
+        except Exception as error:
+            failed = FailedCall(name, failure_errno, f"{type(error).__name__}: {error}", unexpected=True)
+            log.exception("%s failed unexpectedly; answering runtime_error", name, extra={"failed_call": failed})
             return failure
 
     return call

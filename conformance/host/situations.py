@@ -180,3 +180,5 @@ class HostFault(ErrnoError):
     def __init__(self, situation: Situation, bindings: ModuleType, detail: str) -> None:
         super().__init__(situation.errno(bindings), f"{situation.name.lower()}: {detail}")
         self.situation = situation
+        #: The detail alone, without the situation's name: what ``run --verbose`` shows a user.
+        self.reason = detail

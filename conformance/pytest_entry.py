@@ -1,0 +1,79 @@
+"""The suite's pytest entry point: its options, and the plugin loaded only when a session runs the suite.
+
+Installing the package registers this module with every pytest session of the environment
+(the ``pytest11`` entry point). A session that names no ``--wasi-nn-*`` option and runs no
+``conformance.tests`` imports nothing more: no onnxruntime, numpy or wasmtime, and no global
+setting changes (hypothesis's own entry point works the same way). Otherwise
+:mod:`conformance.plugin` is loaded before any other plugin configures itself, so that the
+suite's hypothesis profiles exist when hypothesis loads the one asked for.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.adapters.base import SCENARIO_TIMEOUT
+
+CORPUS_SELECTIONS = ("sample", "all", "none")
+"""The values of ``--wasi-nn-corpus``."""
+
+#: Words of a command line that mean the session runs the suite.
+_SUITE_WORDS = ("conformance.tests", "conformance/tests")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The suite's options."""
+    group = parser.getgroup("wasi-nn", "WASI-NN conformance")
+    group.addoption(
+        "--wasi-nn-host",
+        default="reference",
+        help="host under test: reference (default), reference-subprocess, wasmtime-cli, or module:factory",
+    )
+    group.addoption(
+        "--wasi-nn-host-command",
+        default=None,
+        metavar="TEMPLATE",
+        help="run guests through this command line instead; {wasm} is the guest, {graphs} the preloaded models",
+    )
+    group.addoption("--wasi-nn-revision", default="current", help="WITX revision: current (2023-08) or 2022-10")
+    group.addoption("--wasi-nn-report", default=None, metavar="DIR", help="where reports go (default reports/HOST/)")
+    group.addoption(
+        "--wasi-nn-timeout",
+        type=float,
+        default=SCENARIO_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds one scenario may run before the host counts as hung (default {SCENARIO_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--wasi-nn-expectations",
+        default=None,
+        metavar="FILE",
+        help="TOML file of the host's known departures (default: expectations/HOST.toml if present)",
+    )
+    group.addoption(
+        "--wasi-nn-corpus",
+        default="sample",
+        choices=CORPUS_SELECTIONS,
+        help="ONNX node corpus cases to run through the host: sample (one per operator, the default), all, none",
+    )
+    group.addoption(
+        "--update-expectations",
+        action="store_true",
+        help="write the expectations file from this run, keeping the reasons and links already there",
+    )
+
+
+def runs_the_suite(config: pytest.Config) -> bool:
+    """Whether the session runs the conformance suite: it names one of its options, or its tests."""
+    words = [str(word) for word in (*config.invocation_params.args, *config.args)]
+    named = any(word.startswith("--wasi-nn-") or word == "--update-expectations" for word in words)
+    return named or any(part in word for word in words for part in _SUITE_WORDS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the suite's plugin when the session runs the suite."""
+    if runs_the_suite(config) and not config.pluginmanager.has_plugin("wasi_nn_conformance.suite"):
+        from conformance import plugin
+
+        config.pluginmanager.register(plugin, "wasi_nn_conformance.suite")
