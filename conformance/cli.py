@@ -38,9 +38,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from conformance import codegen
-from conformance.witx import WitxError
-
 #: The project folder when running from a clone (the package lies directly inside it).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,6 +171,8 @@ def _parser() -> _Parser:
         allow_abbrev=False,  # the split between run's words and the guest's knows whole names only
     )
     run.add_argument("guest", type=Path, metavar="GUEST", help="the guest module (.wasm or .wat)")
+    # Listed for --help only: _parse hands the guest's words over before argparse sees them.
+    run.add_argument("arguments", nargs="*", metavar="ARGS", help="the guest's arguments (argv[1:])")
     for names, _, settings in _RUN_OPTIONS:
         run.add_argument(*names, **settings)
     run.set_defaults(handler=_run)
@@ -461,6 +460,10 @@ def _check_case(folder: Path) -> None:
 
 
 def _generate(arguments: argparse.Namespace) -> int:
+    # Imported here, as every command's heavy imports are: a usage error need not wait for them.
+    from conformance import codegen
+    from conformance.witx import WitxError
+
     out_dir: Path = arguments.out or PROJECT_ROOT / "generated"
     try:
         if arguments.witx:

@@ -32,7 +32,8 @@ a reason and a link. A case an entry names by id that passes is an unexpected pa
 an entry none of whose cases that ran failed as it says.
 
 The file is ``--wasi-nn-expectations FILE``, or else ``expectations/HOST.toml`` in the
-current folder or in the suite's own project, when there is one.
+current folder, or else the one the package ships for a host it knows by name
+(``conformance/adapters/expectations/``, the project's ``expectations/`` folder).
 """
 
 from __future__ import annotations
@@ -53,9 +54,6 @@ from conformance.revisions import REVISIONS
 
 if TYPE_CHECKING:
     from conformance.results import HypothesisInfo, Ledger
-
-#: The project folder when running from a clone (the package lies directly inside it).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 TODO_REASON = "TODO: say why the host departs here (entry written by --update-expectations)"
 
@@ -311,10 +309,16 @@ def load_expectations(path: Path) -> Expectations:
     return Expectations(path, departures, corpus)
 
 
+#: The expectations of the hosts the suite knows by name, shipped with the package (beside
+#: their adapters); in a clone, the project's ``expectations/`` folder.
+KNOWN_HOSTS_EXPECTATIONS = Path(__file__).parent / "adapters" / "expectations"
+
+
 def default_path(host: str, roots: Iterable[Path] = ()) -> Path | None:
-    """The first ``expectations/HOST.toml`` that exists under ``roots`` (default: the current folder, the project)."""
-    for root in tuple(roots) or (Path.cwd(), PROJECT_ROOT):
-        candidate = root / "expectations" / f"{safe_name(host)}.toml"
+    """The first ``expectations/HOST.toml`` under ``roots`` (default: the current folder), else the packaged one."""
+    folders = [root / "expectations" for root in (tuple(roots) or (Path.cwd(),))] + [KNOWN_HOSTS_EXPECTATIONS]
+    for folder in folders:
+        candidate = folder / f"{safe_name(host)}.toml"
         if candidate.is_file():
             return candidate
     return None

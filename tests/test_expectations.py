@@ -13,9 +13,10 @@ from typing import Any
 import hypothesis
 import pytest
 
+import conformance.tests
 from conformance.catalog import CallOutcome, Facts, Level, judge, load_catalog
 from conformance.expectations import (
-    PROJECT_ROOT,
+    KNOWN_HOSTS_EXPECTATIONS,
     TODO_REASON,
     Departure,
     Expectations,
@@ -144,10 +145,10 @@ def test_an_entry_covers_failures_at_its_level_with_its_outcomes_only() -> None:
     assert listed.covering(DEPARTING_CLAUSE, Level.SAFETY, "crashed") is None
 
 
-def test_the_project_expectations_files_load_and_name_tests_that_exist() -> None:
-    files = sorted((PROJECT_ROOT / "expectations").glob("*.toml"))
+def test_the_packaged_expectations_files_load_and_name_tests_that_exist() -> None:
+    files = sorted(KNOWN_HOSTS_EXPECTATIONS.glob("*.toml"))
     assert files
-    tests = PROJECT_ROOT / "conformance" / "tests"
+    tests = Path(conformance.tests.__file__).parent
     for path in files:
         for departure in load_expectations(path).departures:
             for name in departure.shown_by:
@@ -162,6 +163,8 @@ def test_the_default_file_is_expectations_slash_host_dot_toml(tmp_path: Path) ->
     write(folder / "my_host_factory.toml", f'[[departure]]\nclause = "load.valid"\n{COMPLETE}\n')
     assert default_path("my.host:factory".replace(".", "_"), [tmp_path]) == folder / "my_host_factory.toml"
     assert default_path("other", [tmp_path]) is None
+    # A host the package knows by name has its file shipped with it, found from any folder.
+    assert default_path("wasmtime-cli", [tmp_path]) == KNOWN_HOSTS_EXPECTATIONS / "wasmtime-cli.toml"
     assert find_expectations(str(tmp_path / "new.toml"), "other", missing_ok=True).departures == ()
     with pytest.raises(ExpectationsError, match=r"new\.toml"):
         find_expectations(str(tmp_path / "new.toml"), "other")
