@@ -12,7 +12,9 @@ fails. A clause test left out with ``-k`` or ``-m`` is *not selected*, which doe
 
 from __future__ import annotations
 
+import base64
 import os
+import pickle
 import sys
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
@@ -69,6 +71,7 @@ _HOST = pytest.StashKey[HostAdapter]()
 _RESTORE_SIGTERM = pytest.StashKey[Callable[[], None]]()
 _CLAUSE_TESTS = pytest.StashKey[dict[str, str]]()
 _CORPUS_TESTS = pytest.StashKey[dict[str, str]]()
+_WORKER_LEDGER = "wasi_nn_conformance_ledger"
 
 
 class HostUnavailable(Exception):
@@ -362,6 +365,9 @@ def pytest_configure(config: pytest.Config) -> None:
         command_host = check_host_options(host, command, config.getoption("--wasi-nn-revision"))
     except ValueError as error:
         raise pytest.UsageError(f"wasi-nn conformance: {error}") from None
+    if config.getoption("dist", "no") == "load":
+        # pytest-xdist: corpus cases are grouped a batch to a worker; other tests go as they would.
+        config.option.dist = "loadgroup"
     if not config.getoption("--hypothesis-profile", None):
         settings.load_profile("command-host" if command_host else "ci" if os.environ.get("CI") else "conformance")
 
@@ -403,10 +409,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("corpus_case", cases, ids=cases)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each clause test with its clause's tags; a corpus test matches ``-k`` by its operators too.
 
-    With ``--wasi-nn-corpus none`` the corpus test is deselected.
+    With ``--wasi-nn-corpus none`` the corpus test is deselected. Under pytest-xdist, corpus
+    cases go to workers a batch at a time (``xdist_group``), so each worker's guest runs hold
+    only cases that worker was given.
     """
     revision_name = find_revision(config.getoption("--wasi-nn-revision")).name
     catalog = load_catalog(revision_name)
@@ -416,6 +425,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if placeholders:
         config.hook.pytest_deselected(items=placeholders)
         items[:] = [item for item in items if item not in placeholders]
+    corpus_position = -1
     for item in items:
         clause_id = _clause_of(item)
         if clause_id is not None and clause_id in catalog.clauses:
@@ -424,8 +434,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         case_id = _corpus_case_of(item)
         if case_id is not None:
             from conformance.corpus.cases import corpus_index
+            from conformance.corpus.runner import BATCH_SIZE
 
             item.extra_keyword_matches.update(corpus_index(revision_name).operators[case_id])
+            if _worker(config):
+                corpus_position += 1
+                item.add_marker(pytest.mark.xdist_group(f"wasi-nn-corpus-{corpus_position // BATCH_SIZE}"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -469,7 +483,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from conformance.reports import checkpoint
 
         settle_report(ledger, item, report, _clause_of(item))
-        if report.when == "teardown":
+        # Workers of a pytest-xdist run report through the controller, at the end.
+        if report.when == "teardown" and not _worker(item.config):
             checkpoint(ledger, item.config.stash[_HOST], _report_dir(item.config, item.config.stash[_HOST]))
     return report
 
@@ -484,15 +499,78 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
 
 
+# -- several processes (pytest-xdist): workers send their ledgers, the controller reports ----
+
+
+def _worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker: its ledger goes to the controller, which reports."""
+    return hasattr(config, "workerinput")
+
+
+def _send_ledger(config: pytest.Config, ledger: Ledger) -> None:
+    """Hand the worker's ledger to the controller (without the corpus models and inputs, which it has)."""
+    corpus = ledger.corpus
+    export = corpus.export() if corpus else None
+    meta = (corpus.selection, dict(corpus.selected)) if corpus else None
+    ledger.corpus = None
+    try:
+        payload = pickle.dumps((ledger, export, meta))
+    finally:
+        ledger.corpus = corpus
+    config.workeroutput[_WORKER_LEDGER] = base64.b64encode(payload).decode("ascii")  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Add a finished worker's ledger to the controller's (pytest-xdist)."""
+    payload = getattr(node, "workeroutput", {}).get(_WORKER_LEDGER)
+    if payload is None:
+        return
+    from conformance.corpus.cases import load_corpus
+    from conformance.corpus.ledger import CorpusExport, CorpusLedger
+
+    worker_ledger, export, meta = pickle.loads(base64.b64decode(payload))  # our own workers' data
+    assert isinstance(worker_ledger, Ledger)
+    config = node.config
+    ledger = _ledger(config)
+    if ledger is None:
+        ledger = config.stash[_LEDGER] = worker_ledger
+        if meta is not None:
+            selection, selected = meta
+            corpus = load_corpus(ledger.revision)
+            ledger.corpus = CorpusLedger(corpus, selection, selected, ledger.expectations)
+    else:
+        ledger.absorb(worker_ledger)
+    if isinstance(export, CorpusExport) and ledger.corpus is not None:
+        ledger.corpus.absorb(export)
+
+
+def _controller_host(config: pytest.Config, ledger: Ledger) -> HostAdapter:
+    """The host as the controller reports it: made again (the workers made their own)."""
+    from conformance.adapters.select import select_host
+
+    try:
+        return select_host(ledger.host_option, ledger.host_command, ledger.revision)
+    except Exception:  # it was made in the workers; failing here only loses its version in the report
+        return _UnmadeHost(ledger.host, ledger.revision)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the reports of the run, complete or not."""
+    """Write the reports of the run, complete or not (on a pytest-xdist worker: send the ledger instead)."""
     ledger = _ledger(session.config)
     if ledger is None:
+        return
+    if _worker(session.config):
+        _send_ledger(session.config, ledger)
         return
     from conformance.expectations import write_expectations
     from conformance.reports import write_reports
 
-    session.config.stash[_RESTORE_SIGTERM]()
+    if _HOST not in session.config.stash:
+        session.config.stash[_HOST] = _controller_host(session.config, ledger)
+    restore = session.config.stash.get(_RESTORE_SIGTERM, None)
+    if restore is not None:
+        restore()
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     ledger.finish(exitstatus, interrupted, exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR))
     if ledger.fails_run() and session.exitstatus == pytest.ExitCode.OK:

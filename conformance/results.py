@@ -279,6 +279,30 @@ class ClauseTally:
             del self.kept[weakest]
             self.kept.append((observation, expected))
 
+    def absorb(self, other: ClauseTally) -> None:
+        """Add what another run's tally of the same clause observed (a worker process's)."""
+        for level in Level:
+            self.passed[level] += other.passed[level]
+            self.failed[level] += other.failed[level]
+            self.unexpected[level] += other.unexpected[level]
+        for observation, expected in other.kept:
+            self.keep(observation, expected)
+        self.failure_count += other.failure_count
+        for kind, tests in other.failure_kinds.items():
+            self.failure_kinds.setdefault(kind, set()).update(tests)
+        self.skipped += [reason for reason in other.skipped if reason not in self.skipped]
+        self.not_run += [reason for reason in other.not_run if reason not in self.not_run]
+        self.tests |= other.tests
+        _merge_tag_sets(self.tags, other.tags)
+        self.tolerances |= other.tolerances
+        if other.max_error is not None:
+            self.max_error = max(self.max_error or 0.0, other.max_error)
+
+
+def _merge_tag_sets(into: dict[str, set[str]], tags: Mapping[str, set[str]]) -> None:
+    for name, values in tags.items():
+        into.setdefault(name, set()).update(values)
+
 
 @dataclass
 class TestRecord:
@@ -415,6 +439,23 @@ class Ledger:
             if departure not in record.departures:
                 record.departures.append(departure)
         return not expected
+
+    def absorb(self, other: Ledger) -> None:
+        """Add what another process of the same run recorded (a pytest-xdist worker's ledger).
+
+        Tests ran in one process each, so their records are taken as they are; clause tallies,
+        scenario counts and departures shown are added up. The corpus comes on its own
+        (:meth:`conformance.corpus.ledger.CorpusLedger.absorb`).
+        """
+        self.started = min(self.started, other.started)
+        self.examples += other.examples
+        for clause_id, tally in other.tallies.items():
+            self.tallies[clause_id].absorb(tally)
+        self.tests.update(other.tests)
+        for departure, count in other.shown.items():
+            self.shown[departure] = self.shown.get(departure, 0) + count
+        self.unasked_tests.update(other.unasked_tests)
+        self.interrupted = self.interrupted or other.interrupted
 
     def skip(self, clause_id: str, reason: str) -> None:
         """Note that ``clause_id`` could not be asked of this host, and why."""

@@ -130,6 +130,8 @@ def test_a_special_guest_replays_too(
     assert "crashed" in output
 
 
-def test_a_folder_that_is_no_case_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match="is not a case folder"):
-        cli.main(["replay", str(tmp_path)])
+def test_a_folder_that_is_no_case_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["replay", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "is not a case folder" in error
+    assert len(error.strip().splitlines()) == 1

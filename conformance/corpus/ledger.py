@@ -18,7 +18,7 @@ from conformance.corpus.cases import Corpus, CorpusCase
 from conformance.corpus.runner import OUTCOMES, CaseResult, CorpusRunner
 from conformance.expectations import CorpusDeparture, DepartureStatus, Expectations
 
-__all__ = ["VERDICTS", "CaseVerdict", "CorpusLedger", "RecordedCase", "Selection"]
+__all__ = ["VERDICTS", "CaseVerdict", "CorpusExport", "CorpusLedger", "RecordedCase", "Selection"]
 
 CaseVerdict = Literal["passed", "failed", "expected_failure", "unexpected_pass", "oracle_unavailable", "not_run"]
 VERDICTS: tuple[CaseVerdict, ...] = get_args(CaseVerdict)
@@ -38,6 +38,17 @@ class RecordedCase:
     departure: CorpusDeparture | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CorpusExport:
+    """A process's corpus results, small enough to send to another: no models, no inputs."""
+
+    results: tuple[CaseResult, ...]
+    processes: int
+    seconds: float
+    packaging: str | None
+    not_served: str
+
+
 @dataclass
 class CorpusLedger:
     """The corpus cases one run selected, and what became of each."""
@@ -48,9 +59,13 @@ class CorpusLedger:
     """The selected cases (by id) with their test ids, in run order."""
     expectations: Expectations = field(default_factory=Expectations)
     runner: CorpusRunner | None = None
+    """What runs the cases, made when the first case runs (in each process of the run)."""
     not_served: str = ""
     """Why the host cannot be asked the corpus at all (it loads no ONNX), if it cannot."""
     recorded: dict[str, RecordedCase] = field(default_factory=dict)
+    _absorbed_processes: int = 0
+    _absorbed_seconds: float = 0.0
+    _absorbed_packaging: str | None = None
 
     def record(self, case: CorpusCase, result: CaseResult) -> RecordedCase:
         """Record a case's result and return it with its verdict."""
@@ -66,6 +81,40 @@ class CorpusLedger:
         recorded = RecordedCase(case, self.selected[case.id], result, verdict, departure)
         self.recorded[case.id] = recorded
         return recorded
+
+    @property
+    def processes(self) -> int:
+        """Guest runs the cases took, in every process of the run."""
+        return self._absorbed_processes + (self.runner.processes if self.runner else 0)
+
+    @property
+    def seconds(self) -> float:
+        """Seconds spent running cases, added up over the processes of the run."""
+        return self._absorbed_seconds + (self.runner.seconds if self.runner else 0.0)
+
+    @property
+    def packaging(self) -> str | None:
+        """How the models were handed to the host, once a case ran."""
+        return self.runner.packaging if self.runner else self._absorbed_packaging
+
+    def export(self) -> CorpusExport:
+        """What another process needs to add this one's cases to its own ledger (:meth:`absorb`)."""
+        return CorpusExport(
+            tuple(recorded.result for recorded in self.recorded.values()),
+            self.processes,
+            self.seconds,
+            self.packaging,
+            self.not_served,
+        )
+
+    def absorb(self, other: CorpusExport) -> None:
+        """Add the cases another process of the run recorded (a pytest-xdist worker's)."""
+        for result in other.results:
+            self.record(self.corpus.cases[result.case], result)
+        self._absorbed_processes += other.processes
+        self._absorbed_seconds += other.seconds
+        self._absorbed_packaging = self._absorbed_packaging or other.packaging
+        self.not_served = self.not_served or other.not_served
 
     def verdict(self, case_id: str) -> CaseVerdict:
         """A selected case's verdict; ``not_run`` when it has no result."""
@@ -133,7 +182,7 @@ class CorpusLedger:
         """The corpus lines of the closing summary: counts per outcome and out-of-scope reason, and what fails."""
         outcomes = self.outcome_counts()
         counted = ", ".join(f"{count} {outcome.replace('_', ' ')}" for outcome, count in outcomes.items() if count)
-        seconds = f" in {self.runner.seconds:.1f} s, {self.runner.processes} guest runs" if self.runner else ""
+        seconds = f" in {self.seconds:.1f} s, {self.processes} guest runs" if self.processes else ""
         lines = [
             f"ONNX node corpus ({self.selection}, onnx {self.corpus.onnx_version}): {len(self.selected)} cases "
             f"selected{seconds}: {counted or 'none run'}"

@@ -70,14 +70,13 @@ def corpus_section(
             reproducers.append(made)
             reproducer = {"folder": f"repro/{made.name}", "command": made.case_json["command"]}
         cases.append(_case(case, test, recorded, corpus.verdict(case_id), reproducer))
-    runner = corpus.runner
     section = {
         "selection": corpus.selection,
         "onnx_version": corpus.corpus.onnx_version,
         "onnxruntime_version": importlib.metadata.version("onnxruntime"),
-        "packaging": runner.packaging if runner else None,
-        "seconds": round(runner.seconds, 3) if runner else 0.0,
-        "processes": runner.processes if runner else 0,
+        "packaging": corpus.packaging,
+        "seconds": round(corpus.seconds, 3),
+        "processes": corpus.processes,
         "outcomes": corpus.outcome_counts(),
         "verdicts": corpus.verdict_counts(),
         "out_of_scope": {
