@@ -78,17 +78,17 @@ def _refused_early(result: CaseResult) -> bool:
     return result.outcome == "refused" and result.call in ("load", "init_execution_context")
 
 
-def _limit_like(results: Sequence[CaseResult], index: int) -> bool:
-    """Whether a batch's refusals from case ``index`` on look like a limit of the host, not of the cases.
+def _held_against(
+    results: Sequence[CaseResult], index: int, refused_alone: set[tuple[str, ...]], operators: tuple[str, ...]
+) -> bool:
+    """Whether case ``index`` was refused at ``load`` or ``init_execution_context`` while the run held a graph.
 
-    A limit, once reached, refuses every ``load`` (or ``init_execution_context``) after it, and
-    is reached only by holding what earlier cases of the run made; a case the host cannot load
-    is refused on its own and the next one loads.
+    Such a refusal may be the host's, not the case's: a limit on what one process holds, or
+    memory that ran short. Refusals that came with nothing held are the case's own, and so
+    are those of a graph whose operators the host already refused with nothing held.
     """
-    later, earlier = results[index:], results[:index]
-    held = any(not _refused_early(result) for result in earlier)
-    refused = all(_refused_early(result) or result.outcome in _STOPPED for result in later)
-    return held and refused and _refused_early(later[0])
+    held = any(not _refused_early(result) for result in results[:index])
+    return held and _refused_early(results[index]) and operators not in refused_alone
 
 
 class NotServed(Exception):
@@ -233,6 +233,8 @@ class CorpusRunner:
         self.batch_size = batch_size
         self.encoding, self.packaging = corpus_packaging(host.capabilities.encodings)
         self.results: dict[str, CaseResult] = {}
+        self._refused_alone: set[tuple[str, ...]] = set()
+        """Operators of graphs the host refused while holding none: refusing them is the host's answer."""
         self.processes = 0
         self.seconds = 0.0
         self._errnos = bindings.NnErrno
@@ -273,8 +275,8 @@ class CorpusRunner:
         stopped_at = self._run_batch(batch)
         if stopped_at is None:
             return
-        # A case after the first stopped the batch, or the host refused it and every case after
-        # it: it runs first, on its own. If it gets further there, the batch held more than fits.
+        # A case after the first stopped the batch, or was refused while the run held graphs: it
+        # runs first, on its own. If it gets further there, the batch held more than fits.
         self._run_from(self.position[batch[stopped_at].id], alone=True)
         again = self.results.get(batch[stopped_at].id)
         if again is not None and again.outcome not in _STOPPED and not _refused_early(again):
@@ -298,9 +300,15 @@ class CorpusRunner:
             result = None
         verdicts = [self._judge(case, run, result) for case in placed]
         for index, verdict in enumerate(verdicts):
-            if index > 0 and (verdict.outcome in _STOPPED or _limit_like(verdicts, index)):
+            operators = placed[index].case.operators
+            late = index > 0 and (
+                verdict.outcome in _STOPPED or _held_against(verdicts, index, self._refused_alone, operators)
+            )
+            if late:
                 return index
             self.results[verdict.case] = verdict
+            if _refused_early(verdict) and not any(not _refused_early(earlier) for earlier in verdicts[:index]):
+                self._refused_alone.add(operators)
             if verdict.outcome in _STOPPED:
                 # The first case of the batch stopped the host: the rest resume in a new process.
                 return None
