@@ -1,10 +1,17 @@
-"""The folder where the suite keeps what it builds once (model files, host set-ups), and writing files whole."""
+"""Where the suite's files are, and writing them whole.
+
+The cache holds what the suite builds once (model files, host set-ups, the corpus index); the
+project folder is that of a clone, when the package runs from one.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The project folder when the package runs from a clone (the package lies directly inside it)."""
 
 CACHE_VARIABLE = "WASI_NN_CONFORMANCE_CACHE"
 """Set this environment variable to put the cache elsewhere."""

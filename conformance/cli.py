@@ -38,8 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-#: The project folder when running from a clone (the package lies directly inside it).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from conformance.cache import PROJECT_ROOT
 
 PROG = "wasi-nn-conformance"
 USAGE_EXIT_CODE = 2

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conformance import codegen
-from conformance.cli import PROJECT_ROOT, main
+from conformance.cache import PROJECT_ROOT
+from conformance.cli import main
 from conformance.generated import wasi_ephemeral_nn_2022_10 as nn_2022
 from conformance.generated import wasi_ephemeral_nn_2023_08 as nn
 from conformance.revisions import DEFAULT_REVISION, REVISIONS, revision

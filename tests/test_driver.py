@@ -68,11 +68,6 @@ def mem_write(caller: Caller, address: int, data: bytes) -> None:
     memory.write(caller, data, address)
 
 
-def u32_at(caller: Caller, address: int) -> int:
-    value: int = struct.unpack("<I", mem_read(caller, address, 4))[0]
-    return value
-
-
 @dataclass
 class StubHost:
     """A wasi-nn host made of Python functions; records every call it gets."""

@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from conformance import __version__
 from conformance.adapters.base import HostAdapter
+from conformance.cache import PROJECT_ROOT
 from conformance.catalog import Level
 from conformance.corpus.report import corpus_section
 from conformance.expectations import Departure, outcome_summary
@@ -26,9 +27,6 @@ from conformance.revisions import revision as find_revision
 
 SCHEMA_VERSION = 3
 """Version of the ``report.json`` format; it changes whenever a field changes meaning or goes away."""
-
-#: The project folder of a clone (the package lies directly inside it): paths under it are shown relative to it.
-_PROJECT = Path(__file__).resolve().parents[2]
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 """The JSON Schema of ``report.json``."""
@@ -119,7 +117,7 @@ def load_report(path: Path) -> dict[str, Any]:
 def _shown_path(path: Path) -> str:
     """``path`` as a report shows it: relative to the current folder or the project, never absolute."""
     resolved = path.resolve()
-    for base in (Path.cwd().resolve(), _PROJECT):
+    for base in (Path.cwd().resolve(), PROJECT_ROOT):
         if resolved.is_relative_to(base):
             return str(resolved.relative_to(base))
     return path.name
