@@ -50,6 +50,7 @@ import hypothesis
 import pytest
 
 from conformance.catalog import CallOutcome, Judgement, Level, load_catalog
+from conformance.corpus.outcomes import FAILURES
 from conformance.revisions import REVISIONS
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class Departure:
 
 
 #: What a corpus entry's ``outcome`` may say: how a case of the ONNX node corpus failed.
-CORPUS_OUTCOMES = ("wrong_values", "refused", "crashed", "hung", "out_of_memory", "stray_write")
+CORPUS_OUTCOMES = FAILURES
 
 
 @dataclass(frozen=True, slots=True)

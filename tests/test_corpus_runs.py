@@ -139,21 +139,28 @@ def _ledger(entries: tuple[CorpusDeparture, ...]) -> tuple[Ledger, CorpusLedger]
     return ledger, corpus_ledger
 
 
+def _record_relu_passing_and_resize_failing_twice(corpus: CorpusLedger) -> None:
+    """Relu passes; one Resize case has wrong values, the other is refused at load."""
+    for case_id, result in (
+        ("test_relu", CaseResult("test_relu", "passed")),
+        (
+            "test_resize_upsample_scales_cubic",
+            CaseResult("test_resize_upsample_scales_cubic", "wrong_values", "get_output"),
+        ),
+        (
+            "test_resize_downsample_scales_linear",
+            CaseResult("test_resize_downsample_scales_linear", "refused", "load", "runtime_error"),
+        ),
+    ):
+        corpus.record(corpus.corpus.cases[case_id], result)
+
+
 def test_verdicts_follow_the_entries_and_stale_entries_fail_the_run() -> None:
     resize = CorpusDeparture(("wrong_values",), "cubic", operator="Resize")
     relu = CorpusDeparture(("refused",), "was refused once", cases=("test_relu",))
     abs_entry = CorpusDeparture(("crashed",), "never seen", cases=("test_abs",))
     ledger, corpus = _ledger((resize, relu, abs_entry))
-    cases = corpus.corpus.cases
-    corpus.record(cases["test_relu"], CaseResult("test_relu", "passed"))
-    corpus.record(
-        cases["test_resize_upsample_scales_cubic"],
-        CaseResult("test_resize_upsample_scales_cubic", "wrong_values", "get_output"),
-    )
-    corpus.record(
-        cases["test_resize_downsample_scales_linear"],
-        CaseResult("test_resize_downsample_scales_linear", "refused", "load", "runtime_error"),
-    )
+    _record_relu_passing_and_resize_failing_twice(corpus)
     assert [corpus.verdict(case_id) for case_id in corpus.selected] == [
         "unexpected_pass",
         "expected_failure",
@@ -184,17 +191,8 @@ def test_updating_keeps_matched_and_unchecked_entries_drops_stale_ones_and_group
     relu = CorpusDeparture(("refused",), "stale", cases=("test_relu",))
     elsewhere = CorpusDeparture(("hung",), "not in this run", cases=("test_tile",))
     ledger, corpus = _ledger((resize, relu, elsewhere))
-    cases = corpus.corpus.cases
-    corpus.record(cases["test_relu"], CaseResult("test_relu", "passed"))
-    corpus.record(
-        cases["test_resize_upsample_scales_cubic"],
-        CaseResult("test_resize_upsample_scales_cubic", "wrong_values", "get_output"),
-    )
-    corpus.record(
-        cases["test_resize_downsample_scales_linear"],
-        CaseResult("test_resize_downsample_scales_linear", "refused", "load", "runtime_error"),
-    )
-    corpus.record(cases["test_abs"], CaseResult("test_abs", "refused", "load", "runtime_error"))
+    _record_relu_passing_and_resize_failing_twice(corpus)
+    corpus.record(corpus.corpus.cases["test_abs"], CaseResult("test_abs", "refused", "load", "runtime_error"))
     updated = updated_corpus_departures(ledger)
     assert updated[0] == resize
     assert updated[1] == elsewhere

@@ -17,21 +17,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from conformance.corpus.ledger import VERDICTS
+from conformance.corpus.outcomes import OUTCOMES
 from conformance.reports import SCHEMA_PATH, summary_markdown
 from conformance.reports.junit import junit_xml
 from conformance.reports.page import html_page
 
-OUTCOMES = (
-    "passed",
-    "wrong_values",
-    "refused",
-    "crashed",
-    "hung",
-    "out_of_memory",
-    "stray_write",
-    "oracle_unavailable",
-)
-VERDICTS = ("passed", "failed", "expected_failure", "unexpected_pass", "oracle_unavailable", "not_run")
 LEVELS = ("safety", "function", "errno")
 TOLERANCE = "rtol 0.001, atol 1e-05"
 

@@ -78,7 +78,7 @@ class CorpusCase:
         graph = onnx.load_from_string(self.model).graph
         lines = [f"opset {self.opset}, {len(graph.node)} node{'s' if len(graph.node) != 1 else ''}"]
         for node in graph.node[:_SUMMARY_NODES]:
-            operator = node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}:{node.op_type}"
+            operator = _operator(node)
             attributes = f" {{{', '.join(a.name for a in node.attribute)}}}" if node.attribute else ""
             lines.append(f"{', '.join(node.output)} = {operator}({', '.join(node.input)}){attributes}")
         if len(graph.node) > _SUMMARY_NODES:
@@ -159,10 +159,12 @@ def _array(value: Any, slot: onnx.ValueInfoProto) -> NDArray[Any]:
 
 
 def _operators(graph: onnx.GraphProto) -> tuple[str, ...]:
-    names = (
-        node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}:{node.op_type}" for node in graph.node
-    )
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(_operator(node) for node in graph.node))
+
+
+def _operator(node: onnx.NodeProto) -> str:
+    """A node's operator as the corpus names it: ``Relu``, or ``domain:Op`` outside the default domain."""
+    return node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}:{node.op_type}"
 
 
 def _opset(model: onnx.ModelProto) -> int:

@@ -1,6 +1,6 @@
 """The corpus part of a run: every selected case's result and verdict, by operator, with the expectations.
 
-A case's *outcome* is what the host did (:data:`~conformance.corpus.runner.CaseOutcome`); its
+A case's *outcome* is what the host did (:data:`~conformance.corpus.outcomes.CaseOutcome`); its
 *verdict* is what that means for the run: ``failed`` (no expectation covers it: the run fails),
 ``expected_failure`` (an entry of the host's expectations file covers it), ``unexpected_pass``
 (an entry names the case and it passed: the run fails), ``oracle_unavailable`` (never counted
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from conformance.corpus.cases import Corpus, CorpusCase
-from conformance.corpus.runner import OUTCOMES, CaseResult, CorpusRunner
+from conformance.corpus.outcomes import OUTCOMES
+from conformance.corpus.runner import CaseResult, CorpusRunner
 from conformance.expectations import CorpusDeparture, DepartureStatus, Expectations
 
 __all__ = ["VERDICTS", "CaseVerdict", "CorpusExport", "CorpusLedger", "RecordedCase", "Selection"]

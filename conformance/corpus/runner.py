@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from numpy.typing import NDArray
 
@@ -32,6 +32,7 @@ from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.adapters.packaging import ONNX_PACKAGINGS, onnx_builders
 from conformance.corpus.cases import CorpusCase
 from conformance.corpus.oracle import native_outputs
+from conformance.corpus.outcomes import CaseOutcome
 from conformance.guest.driver import FIRST_FREE_ADDRESS, TranscriptError, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.oracle import EXACT, Tolerance, compare, tolerance
@@ -39,8 +40,6 @@ from conformance.oracle import EXACT, Tolerance, compare, tolerance
 __all__ = [
     "BATCH_SIZE",
     "CASE_SECONDS",
-    "OUTCOMES",
-    "CaseOutcome",
     "CaseResult",
     "CorpusRunner",
     "NotServed",
@@ -50,15 +49,6 @@ __all__ = [
 
 #: A comparison that only measures how far apart two outputs are, element by element.
 _DISTANCE = Tolerance(False)
-
-CaseOutcome = Literal[
-    "passed", "wrong_values", "refused", "crashed", "hung", "out_of_memory", "stray_write", "oracle_unavailable"
-]
-"""How a case fared: ``refused``, a call returned an errno (the host does not serve the case);
-``crashed``, the host died or the guest trapped; ``stray_write``, the host wrote outside a
-buffer it was given; ``oracle_unavailable``, native onnxruntime cannot judge the case."""
-
-OUTCOMES: tuple[CaseOutcome, ...] = get_args(CaseOutcome)
 
 BATCH_SIZE = 64
 """Cases per guest run at most, and at first: a host that refuses graphs late in a run gets fewer."""

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.catalog import Level
+from conformance.corpus.outcomes import OUTCOMES
 
 _LEVEL_NAMES = tuple(level.name.lower() for level in Level)
 
@@ -142,17 +143,6 @@ def summary_markdown(data: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_CORPUS_OUTCOMES = (
-    "passed",
-    "wrong_values",
-    "refused",
-    "crashed",
-    "hung",
-    "out_of_memory",
-    "stray_write",
-    "oracle_unavailable",
-)
-
 _SELECTIONS = {
     "sample": "a sample, one case per operator",
     "all": "every case",
@@ -178,7 +168,7 @@ def _corpus(corpus: Mapping[str, Any]) -> list[str]:
         f"{_count(corpus['processes'], 'host process', 'host processes')} · onnx {corpus['onnx_version']} · "
         f"onnxruntime {corpus['onnxruntime_version']} (the oracle) · models handed over as {corpus['packaging']}",
         "",
-        "Outcomes: " + " · ".join(f"{outcomes[name]} {_words(name)}" for name in _CORPUS_OUTCOMES),
+        "Outcomes: " + " · ".join(f"{outcomes[name]} {_words(name)}" for name in OUTCOMES),
         "",
         f"Verdicts: {verdicts['passed']} passed · {verdicts['failed']} failed · "
         f"{_count(verdicts['expected_failure'], 'expected failure')} · "
@@ -205,7 +195,7 @@ def _corpus(corpus: Mapping[str, Any]) -> list[str]:
             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for row in not_passing:
-            counts = " | ".join(str(row[name]) for name in _CORPUS_OUTCOMES)
+            counts = " | ".join(str(row[name]) for name in OUTCOMES)
             lines.append(f"| {_cell(_code(row['operator']))} | {row['cases']} | {counts} |")
         lines.append("")
         others = len(operators) - len(not_passing)
