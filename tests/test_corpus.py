@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,6 +39,8 @@ NUDGED = "Sigmoid"
 """7 cases, f32 and f16, every output finite and non-empty: one ulp up changes every one of them."""
 
 REFUSED = "Softplus"
+SPILLED = "Tanh"
+"""The operator whose graphs the spilling and over-counting hosts answer get_output wrongly for."""
 CRASHING = "Elu"
 HANGING = "Selu"
 
@@ -248,6 +251,30 @@ def test_a_host_one_ulp_off_is_reported_one_ulp_off(corpus: Corpus, reference: R
         )
         assert distance > 0
         assert nudged[case.id].max_error == pytest.approx(distance, rel=1e-12), nudged[case.id]
+
+
+# -- writes outside the buffer, and bytes_written ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("factory", "outcome", "detail"),
+    [
+        (corpus_hosts.spilling, "stray_write", "wrote outside"),
+        (corpus_hosts.overcounting, "wrong_values", "bytes_written"),
+    ],
+)
+def test_a_host_that_gets_get_output_wrong_on_one_operator_fails_exactly_its_cases(
+    corpus: Corpus, reference: Results, current: Revision, factory: Any, outcome: str, detail: str
+) -> None:
+    touched = using(corpus, SPILLED, reference)
+    assert len(touched) >= 2
+    order = interleave(spread(corpus, reference, 30, SPILLED), {3: touched[0], 17: touched[1]})
+    _, results = run(in_process(factory(SPILLED), current), current, order, 8)
+    for case in touched[:2]:
+        result = results[case.id]
+        assert (result.outcome, result.call) == (outcome, "get_output"), result
+        assert detail in result.detail, result
+    assert not departures(results, reference, {case.id for case in touched})
 
 
 # -- refusals and limits (in process) -------------------------------------------------------------

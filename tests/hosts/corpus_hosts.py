@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import onnx
 
+from conformance.bindings import GuestPointer
 from conformance.host import HostLimits, ReferenceHost
 from conformance.host.backend import BackendFault, OnnxRuntimeBackend, OnnxRuntimeGraph
 from conformance.host.situations import Situation
@@ -111,6 +112,67 @@ class _FaultyBackend(OnnxRuntimeBackend):
         if self.kind == "hang":
             threading.Event().wait()  # nothing ever sets it
         return _NudgedGraph(super().load(builders, encoding, target))
+
+
+class _MarkedGraph:
+    """A graph using the chosen operator, as loaded; the host's get_output treats it wrongly."""
+
+    def __init__(self, graph: OnnxRuntimeGraph) -> None:
+        self.graph = graph
+        self.inputs = graph.inputs
+        self.outputs = graph.outputs
+        self.run = graph.run
+
+
+class _MarkingBackend(OnnxRuntimeBackend):
+    """onnxruntime, with graphs using ``operator`` marked for the host."""
+
+    def __init__(self, operator: str) -> None:
+        self.operator = operator
+
+    def load(self, builders: Sequence[memoryview], encoding: str, target: str) -> Any:
+        """Load as the reference does, marking a graph that uses the operator."""
+        graph = super().load(builders, encoding, target)
+        return _MarkedGraph(graph) if uses(builders, self.operator) else graph
+
+
+class _WrongOutputHost(ReferenceHost):
+    """The reference host, except get_output of a marked graph: ``spill`` writes one byte past
+    the buffer it was given, ``overcount`` says it wrote one byte more than it did."""
+
+    def __init__(self, bindings: ModuleType, graphs_by_name: Mapping[str, Path], operator: str, kind: str) -> None:
+        super().__init__(bindings, _MarkingBackend(operator), graphs_by_name, ROOMY)
+        self.kind = kind
+
+    def get_output(self, context: int, index: int, out_buffer: GuestPointer, out_buffer_max_size: int) -> int:
+        """Copy the output as the reference host does, then get it wrong for a marked graph."""
+        written = super().get_output(context, index, out_buffer, out_buffer_max_size)
+        if not isinstance(self._context(context).graph, _MarkedGraph):
+            return written
+        if self.kind == "overcount":
+            return written + 1
+        end = out_buffer.address + written
+        if end < len(out_buffer.memory):
+            out_buffer.memory[end] = 0x5A
+        return written
+
+
+def spilling(operator: str) -> HostFactory:
+    """A factory of the reference host whose get_output writes a byte past the buffer for graphs using ``operator``."""
+
+    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+        return _WrongOutputHost(bindings, graphs_by_name, operator, "spill")
+
+    return factory
+
+
+def overcounting(operator: str) -> HostFactory:
+    """A factory of the reference host whose bytes_written is one too many for graphs using ``operator``."""
+
+    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+        return _WrongOutputHost(bindings, graphs_by_name, operator, "overcount")
+
+    return factory
 
 
 def _factory(operator: str, kind: str) -> HostFactory:
