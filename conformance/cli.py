@@ -142,6 +142,15 @@ _RUN_OPTIONS: tuple[tuple[tuple[str, ...], bool, dict[str, Any]], ...] = (
         {"metavar": "REV", "help": "the WITX revision to link: 2023-08 (default, alias current) or 2022-10"},
     ),
     (
+        ("--backend",),
+        True,
+        {
+            "default": "onnxruntime",
+            "metavar": "ENGINE",
+            "help": "the engine that runs the graphs: onnxruntime (default) or tract",
+        },
+    ),
+    (
         ("--trap-unknown-imports",),
         False,
         {
@@ -162,7 +171,7 @@ def _parser() -> _Parser:
     run = commands.add_parser(
         "run",
         usage=f"{PROG} run [-v] [--dir HOST[::GUEST]] [--env K=V] [--graph NAME=MODEL] [--revision REV] "
-        "[--trap-unknown-imports] GUEST [ARGS...]",
+        "[--backend ENGINE] [--trap-unknown-imports] GUEST [ARGS...]",
         help="run a WASI-NN guest on the reference host",
         description=RUN_DESCRIPTION,
         epilog=RUN_EPILOG,
@@ -353,14 +362,18 @@ def _run(arguments: argparse.Namespace) -> int:
         raise UsageError(f"no such guest file {arguments.guest}")
 
     # Imported only now: the host loads onnxruntime, which a usage error need not wait for.
-    from conformance.host import ReferenceHost
+    from conformance.host import ReferenceHost, make_backend
     from conformance.host.runner import SetupError, run_command_line
 
+    try:
+        backend = make_backend(arguments.backend)
+    except ValueError as error:
+        raise UsageError(f"--backend: {error}") from None
     try:
         return run_command_line(
             arguments.guest,
             arguments.arguments,
-            lambda bindings: ReferenceHost(bindings, graphs_by_name=graphs),
+            lambda bindings: ReferenceHost(bindings, backend, graphs_by_name=graphs),
             bindings,
             dirs,
             env,

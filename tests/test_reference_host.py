@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import onnx
 import onnxruntime
 import pytest
 from driving import TypedScript, encoder, run_on_reference
@@ -213,6 +214,16 @@ def test_the_classify_demo_prints_the_top_five_of_native_onnxruntime(tmp_path: P
 # -- the errno of every invalid situation --------------------------------------------------------
 
 ADD = models.model_bytes("add_f32")
+# Valid ONNX (the checker accepts operators of domains it does not know) that no backend runs.
+CUSTOM_OPERATOR = onnx.helper.make_model(
+    onnx.helper.make_graph(
+        [onnx.helper.make_node("Frobnicate", ["x"], ["y"], domain="com.example")],
+        "custom",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2])],
+    ),
+    opset_imports=[onnx.helper.make_opsetid("", 17), onnx.helper.make_opsetid("com.example", 1)],
+).SerializeToString()
 A = np.arange(6, dtype=np.float32).reshape(2, 3)
 F32 = int(nn.TensorType.F32)
 
@@ -455,6 +466,7 @@ SITUATIONS: list[Any] = [
     pytest.param(Situation.BUILDER_COUNT, _load_with([ADD, b"weights"]), {}, id="two-builders"),
     pytest.param(Situation.MODEL_MALFORMED, _load_with([b"\x08\x01garbage"]), {}, id="garbage-model"),
     pytest.param(Situation.MODEL_MALFORMED, _load_with([b""]), {}, id="empty-model"),
+    pytest.param(Situation.MODEL_UNSUPPORTED, _load_with([CUSTOM_OPERATOR]), {}, id="operator-onnxruntime-lacks"),
     pytest.param(
         Situation.MODEL_TOO_LARGE, _load_with([ADD]), {"limits": HostLimits(max_model_bytes=64)}, id="model-over-limit"
     ),
@@ -531,9 +543,11 @@ EXPECTED_ERRNOS = {
     # load.encoding-unknown and load.autodetect-unrecognised.
     Situation.ENCODING_UNKNOWN: nn.NnErrno.INVALID_ENCODING,
     Situation.ENCODING_NOT_DETECTED: nn.NnErrno.INVALID_ENCODING,
-    # load.encoding-not-served and load.target-unavailable: valid, but not offered here.
+    # load.encoding-not-served and load.target-unavailable: valid, but not offered here; and
+    # a valid model using an operator the backend does not implement.
     Situation.ENCODING_NOT_SERVED: nn.NnErrno.UNSUPPORTED_OPERATION,
     Situation.TARGET_UNAVAILABLE: nn.NnErrno.UNSUPPORTED_OPERATION,
+    Situation.MODEL_UNSUPPORTED: nn.NnErrno.UNSUPPORTED_OPERATION,
     # get_output.buffer-too-small.
     Situation.OUTPUT_BUFFER_TOO_SMALL: nn.NnErrno.TOO_LARGE,
     # A model, a tensor or a table of graphs or contexts over a limit the host was configured

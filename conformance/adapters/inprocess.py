@@ -17,7 +17,7 @@ from types import ModuleType
 from conformance import __version__, models
 from conformance.adapters.base import Capabilities, RunOutcome
 from conformance.cache import cache_dir
-from conformance.host import GuestOptions, ReferenceHost, run_guest
+from conformance.host import GuestOptions, ReferenceHost, make_backend, run_guest
 
 PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
 """Makes a host for one guest instance from the revision's bindings and the model files that
@@ -48,8 +48,14 @@ class InProcessAdapter:
         self.bindings = bindings
 
     def version(self) -> str:
-        """The suite's version for the reference host; the factory's module otherwise."""
-        return __version__ if self.name == "reference" else getattr(self.factory, "__module__", "?")
+        """The suite's version (and tract's) for the reference host; the factory's module otherwise."""
+        if self.name == "reference":
+            return __version__
+        if self.name == "reference-tract":
+            from conformance.host.tract_backend import tract_version
+
+            return f"{__version__} (tract {tract_version()})"
+        return getattr(self.factory, "__module__", "?")
 
     def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
         """Run the guest once on a fresh host instance."""
@@ -64,29 +70,37 @@ class InProcessAdapter:
         return RunOutcome("exited", result.stdout, result.stderr, exit_code=result.exit_code, seconds=seconds)
 
 
-def reference_capabilities(bindings: ModuleType, revision: str) -> Capabilities:
-    """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type, bit-exact.
+def reference_capabilities(bindings: ModuleType, revision: str, backend: str = "onnxruntime") -> Capabilities:
+    """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type.
 
-    Its instances may run on several threads of the process at once.
+    Over onnxruntime its outputs must be native onnxruntime's bytes; over tract, another
+    engine, they are held to the fixtures' tolerances. Its instances may run on several
+    threads of the process at once.
     """
     return Capabilities(
         revision=revision,
         encodings={"onnx": "onnx", "autodetect": "onnx"},
         tensor_types=tuple(case.name.lower() for case in bindings.TensorType),
         load_by_name="load_by_name" in bindings.FUNCTIONS,
-        bit_exact=True,
+        bit_exact=backend == "onnxruntime",
         concurrency=True,
     )
 
 
-def reference_adapter(bindings: ModuleType, revision: str) -> InProcessAdapter:
-    """The reference host, in this process."""
+def reference_adapter(bindings: ModuleType, revision: str, backend: str = "onnxruntime") -> InProcessAdapter:
+    """The reference host over ``backend``, in this process: ``reference`` or ``reference-tract``."""
+    make_backend(backend)  # a backend that cannot start fails here, before any test
     return InProcessAdapter(
-        "reference",
-        lambda bindings, graphs: ReferenceHost(bindings, graphs_by_name=graphs),
-        reference_capabilities(bindings, revision),
+        reference_host_name(backend),
+        lambda bindings, graphs: ReferenceHost(bindings, make_backend(backend), graphs_by_name=graphs),
+        reference_capabilities(bindings, revision, backend),
         bindings,
     )
+
+
+def reference_host_name(backend: str) -> str:
+    """The reference host's name in reports for a backend: ``reference``, ``reference-tract``."""
+    return "reference" if backend == "onnxruntime" else f"reference-{backend}"
 
 
 def python_host_adapter(spec: str, bindings: ModuleType, revision: str) -> InProcessAdapter:

@@ -10,11 +10,18 @@ from conformance.adapters.inprocess import model_file, python_host_adapter, refe
 from conformance.adapters.subprocess import GRAPHS_PLACEHOLDER, WASM_PLACEHOLDER, CommandAdapter
 from conformance.revisions import revision as find_revision
 
-NAMED_HOSTS = ("reference", "reference-subprocess", "wasmtime-cli", "wasmtime-cli-onnx")
+NAMED_HOSTS = (
+    "reference",
+    "reference-subprocess",
+    "reference-tract",
+    "reference-tract-subprocess",
+    "wasmtime-cli",
+    "wasmtime-cli-onnx",
+)
 """Hosts known by name; anything else with a colon is a ``module:factory`` Python host."""
 
 
-COMMAND_HOSTS = ("reference-subprocess", "wasmtime-cli", "wasmtime-cli-onnx")
+COMMAND_HOSTS = ("reference-subprocess", "reference-tract-subprocess", "wasmtime-cli", "wasmtime-cli-onnx")
 """Named hosts that run each guest in a process of their own."""
 
 
@@ -82,12 +89,13 @@ def select_host(host: str, command: str | None, revision_name: str) -> HostAdapt
             if GRAPHS_PLACEHOLDER in words
             else None,
         )
-    if host == "reference":
-        return reference_adapter(bindings, revision.name)
-    if host == "reference-subprocess":
+    backend = "tract" if host.startswith("reference-tract") else "onnxruntime"
+    if host in ("reference", "reference-tract"):
+        return reference_adapter(bindings, revision.name, backend)
+    if host in ("reference-subprocess", "reference-tract-subprocess"):
         from conformance.adapters.subprocess import reference_command_adapter
 
-        return reference_command_adapter(revision.name)
+        return reference_command_adapter(revision.name, backend=backend)
     if host in ("wasmtime-cli", "wasmtime-cli-onnx"):
         from conformance.adapters.wasmtime_cli import wasmtime_cli_adapter
 

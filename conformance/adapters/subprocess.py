@@ -564,15 +564,17 @@ class CommandAdapter:
         return lines[0].strip()
 
 
-def reference_command_adapter(revision: str = "2023-08", *, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> CommandAdapter:
-    """The reference host as a subprocess: ``python -m conformance run --revision R {graphs} {wasm}``.
+def reference_command_adapter(
+    revision: str = "2023-08", *, backend: str = "onnxruntime", memory_limit: int = DEFAULT_MEMORY_LIMIT
+) -> CommandAdapter:
+    """The reference host as a subprocess: ``python -m conformance run --revision R --backend B {graphs} {wasm}``.
 
     Graphs are preloaded as ONNX files with ``--graph NAME=FILE``. The child imports this very
     copy of the package (``PYTHONPATH`` points at it), whatever the current folder.
     """
     # Imported here: the in-process adapter loads the reference host, which this module
     # does not otherwise need.
-    from conformance.adapters.inprocess import model_file, reference_capabilities
+    from conformance.adapters.inprocess import model_file, reference_capabilities, reference_host_name
     from conformance.revisions import revision as find_revision
 
     bindings = find_revision(revision).bindings
@@ -580,9 +582,10 @@ def reference_command_adapter(revision: str = "2023-08", *, memory_limit: int = 
     python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
     python = shlex.quote(sys.executable)
     return CommandAdapter(
-        "reference-subprocess",
-        f"{python} -m conformance run --revision {shlex.quote(revision)} {GRAPHS_PLACEHOLDER} {WASM_PLACEHOLDER}",
-        reference_capabilities(bindings, revision),
+        f"{reference_host_name(backend)}-subprocess",
+        f"{python} -m conformance run --revision {shlex.quote(revision)} --backend {shlex.quote(backend)} "
+        f"{GRAPHS_PLACEHOLDER} {WASM_PLACEHOLDER}",
+        reference_capabilities(bindings, revision, backend),
         graph_arguments=lambda name, fixture: ["--graph", f"{name}={model_file(fixture)}"],
         env={"PYTHONPATH": python_path},
         memory_limit=memory_limit,

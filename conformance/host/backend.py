@@ -1,8 +1,9 @@
 """The backends of the reference host: what loads a graph and runs it.
 
 A backend turns builder buffers into a :class:`Graph` and runs it; it knows nothing of guest
-memory or errnos beyond raising :class:`BackendFault` with a situation. onnxruntime serves
-the ``onnx`` encoding (and ``autodetect`` when the bytes are ONNX).
+memory or errnos beyond raising :class:`BackendFault` with a situation. onnxruntime (here)
+and tract (:mod:`conformance.host.tract_backend`) serve the ``onnx`` encoding, and
+``autodetect`` when the bytes are ONNX.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+import onnx
 import onnxruntime
 
 from conformance.host.situations import Situation
@@ -94,8 +96,8 @@ class OnnxRuntimeGraph:
 
     def __init__(self, session: onnxruntime.InferenceSession) -> None:
         self.session = session
-        self.inputs = [_slot(node) for node in session.get_inputs()]
-        self.outputs = [_slot(node) for node in session.get_outputs()]
+        self.inputs: Sequence[TensorSlot] = [_slot(node) for node in session.get_inputs()]
+        self.outputs: Sequence[TensorSlot] = [_slot(node) for node in session.get_outputs()]
         self._input_names = [slot.name for slot in self.inputs]
 
     def run(self, inputs: Sequence[npt.NDArray[np.generic]]) -> list[npt.NDArray[np.generic]]:
@@ -125,11 +127,11 @@ class OnnxRuntimeBackend:
         # a guest holding many graphs they take the cores from the guest and from one another
         # (64 graphs held: 15.7 s of host time over 400 corpus cases; not spinning: 0.9 s).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        model = bytes(builders[0])
         try:
-            session = onnxruntime.InferenceSession(bytes(builders[0]), options, providers=providers)
+            session = onnxruntime.InferenceSession(model, options, providers=providers)
         except Exception as error:  # onnxruntime raises its own classes for every parse failure
-            situation = Situation.ENCODING_NOT_DETECTED if encoding == "autodetect" else Situation.MODEL_MALFORMED
-            raise BackendFault(situation, f"onnxruntime cannot load the model: {error}") from None
+            raise BackendFault(refusal(model, encoding), f"onnxruntime cannot load the model: {error}") from None
         return OnnxRuntimeGraph(session)
 
     @staticmethod
@@ -139,6 +141,20 @@ class OnnxRuntimeBackend:
         if target == "gpu" and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
             return ["CUDAExecutionProvider"]
         raise BackendFault(Situation.TARGET_UNAVAILABLE, f"onnxruntime has no provider for target {target}")
+
+
+def refusal(model: bytes | memoryview, encoding: str) -> Situation:
+    """Why a backend could not load ONNX bytes: not a valid model, or one it cannot run.
+
+    Asked only once the backend has failed, so the happy path pays nothing. The onnx checker
+    is the judge of validity: a model it accepts uses only operators and types ONNX defines,
+    so the backend's failure is its own (unsupported), not the guest's (malformed).
+    """
+    try:
+        onnx.checker.check_model(bytes(model))
+    except Exception:  # the checker raises parse and validation errors of several classes
+        return Situation.ENCODING_NOT_DETECTED if encoding == "autodetect" else Situation.MODEL_MALFORMED
+    return Situation.MODEL_UNSUPPORTED
 
 
 def _slot(node: onnxruntime.NodeArg) -> TensorSlot:

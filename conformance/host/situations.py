@@ -78,6 +78,12 @@ class Situation(enum.Enum):
         "The builder bytes are not a model the backend can load: the argument is invalid. "
         "invalid_encoding is kept for the encoding parameter.",
     )
+    MODEL_UNSUPPORTED = Ruling(
+        ("unsupported_operation", "runtime_error"),
+        "The bytes are a valid model (the onnx checker accepts them) but the backend implements not every "
+        "operator or element type it uses: the host cannot perform the operation, and the model is not "
+        "an invalid argument. The 2022-10 revision has no unsupported_operation; the backend failed.",
+    )
     MODEL_TOO_LARGE = Ruling(
         ("too_large", "invalid_argument"),
         "The model is larger than the host's configured limit: 'graph is too large'.",
