@@ -1,13 +1,18 @@
-"""Benchmark: what the reference host adds to native onnxruntime for one inference round.
+"""Benchmark: what the reference host adds to native onnxruntime and tract for one inference round.
 
 A *round* is what a guest does per inference once its model is loaded: ``set_input``,
-``compute``, ``get_output``. For each model, in one process, this module times
+``compute``, ``get_output``. For each model and each backend of the reference host
+(onnxruntime and tract, :data:`conformance.host.BACKENDS`), in one process, this module times
 
-- **native**: ``InferenceSession.run`` on a session made by the reference host's own backend
-  (so the session options and providers are the same), and
-- **guest**: the rounds of the ``bench.wat`` guest on the reference host, in-process through
-  wasmtime-py: the wasm loop, three host calls through the ABI glue, the copies in and out of
-  guest memory, and the same ``InferenceSession.run`` underneath.
+- **native**: ``Graph.run`` on a graph loaded by the backend the guest's host uses, so both
+  sides run the engine as the host sets it up (session options and providers for
+  onnxruntime, one execution state reused by every run for tract). It is the very call the
+  host makes under ``compute``, so the difference is all the host's; it is
+  ``InferenceSession.run`` plus a dict of feeds, or tract's ``State.run`` plus turning the
+  outputs into numpy arrays, and
+- **guest**: the rounds of the ``bench.wat`` guest on the reference host over that backend,
+  in-process through wasmtime-py: the wasm loop, three host calls through the ABI glue, the
+  copies in and out of guest memory, and the same ``Graph.run`` underneath.
 
 How a guest round is isolated. The guest measures nothing (a clock import would itself be a
 host call inside the loop). Its rounds are the only repeated work it does, so the host it
@@ -18,10 +23,13 @@ the first stamp. Native rounds are stamped the same way, at the start of each ``
 sides run a few untimed warm-up rounds first (a fresh session's first runs allocate), and
 the host counts every call, so a report also proves that the guest did the rounds asked for.
 
-Repetitions alternate native and guest (and which goes first) to cancel slow drift in the
-machine's speed; the per-round times of all repetitions are pooled and their medians
+Within a repetition a model's blocks run one after the other (onnxruntime native, onnxruntime
+guest, tract native, tract guest), and every other repetition runs them in the reverse
+order, which cancels slow drift in the machine's speed both between native and guest and
+between the backends; the per-round times of all repetitions are pooled and their medians
 compared. Timings are reported, never asserted: whether the design's targets are met is a
-field of the report.
+field of the report. The targets are about the overhead over onnxruntime, the default
+backend, and are evaluated on its rows only; tract is compared with onnxruntime instead.
 
 Run ``python -m conformance.bench --out reports/bench`` (``--help`` for the options).
 """
@@ -55,8 +63,8 @@ import numpy.typing as npt
 import conformance
 from conformance import models
 from conformance.bindings import GuestPointer
-from conformance.host import GuestOptions, ReferenceHost, run_guest
-from conformance.host.backend import OnnxRuntimeBackend
+from conformance.host import BACKENDS, GuestOptions, ReferenceHost, make_backend, run_guest
+from conformance.host.backend import Backend
 from conformance.revisions import revision
 
 BENCH_GUEST = Path(__file__).parent / "fixtures" / "guests" / "bench.wat"
@@ -66,8 +74,14 @@ DEFAULT_MODELS = ("mlp", "mobilenet_v2")
 """The models benchmarked by default: a tiny one, where the fixed cost per call shows, and a
 MobileNetV2-sized one, where the copies of a 588 KiB input show."""
 
+DEFAULT_BACKENDS = BACKENDS
+"""The backends benchmarked by default: all of the reference host's."""
+
+TARGET_BACKEND = "onnxruntime"
+"""The backend the design's :data:`TARGETS` are about, and the one other backends are compared with."""
+
 DEFAULT_REPEAT = 10
-"""Repetitions per model; each is one native block and one guest run."""
+"""Repetitions per model; each is one native block and one guest run per backend."""
 
 WARMUP_ROUNDS = 3
 """Untimed rounds at the start of every native block and guest run."""
@@ -81,8 +95,9 @@ _GUEST_SUMMARY = re.compile(rb"bench: (\d+) rounds, output 0 is (\d+) bytes\n")
 def default_rounds(model: str) -> int:
     """Timed rounds per repetition for ``model`` when none are given.
 
-    Chosen so that the default run (two models, ten repetitions) takes about 15 s on a
-    2-core machine: a classifier round takes milliseconds, a tiny model's microseconds.
+    A classifier round takes milliseconds, a tiny model's microseconds. The default run (two
+    models, two backends, ten repetitions) takes about 100 s on a 2-core machine, two thirds
+    of it tract's MobileNetV2 rounds.
     """
     return 150 if "classifier" in models.FIXTURES[model].tags else 2000
 
@@ -91,6 +106,8 @@ def default_rounds(model: str) -> int:
 class Target:
     """A performance target of the design, and whether the measurement met it."""
 
+    backend: str
+    """Always :data:`TARGET_BACKEND`: the targets are about the overhead over onnxruntime."""
     model: str
     metric: str
     """``overhead_us`` or ``ratio_percent``, a field of :class:`ModelResult`."""
@@ -101,9 +118,11 @@ class Target:
     description: str
 
 
-#: The design's targets, as (model, metric, limit, description). The 50 µs bound is on the
-#: fixed cost per round, which the tiny model exposes; the larger model's copies of its
-#: input make its overhead grow with size, so it is held to the relative bound.
+#: The design's targets for the :data:`TARGET_BACKEND` rows, as (model, metric, limit,
+#: description). The 50 µs bound is on the fixed cost per round, which the tiny model exposes;
+#: the larger model's copies of its input make its overhead grow with size, so it is held to
+#: the relative bound. They were set against onnxruntime; a relative bound would mean
+#: something else over a slower engine, so tract's rows are reported, not judged.
 TARGETS: tuple[tuple[str, str, float, str], ...] = (
     ("mlp", "overhead_us", 50.0, "overhead per round under 50 µs"),
     ("mobilenet_v2", "ratio_percent", 3.0, "overhead under 3 % of a native round"),
@@ -126,9 +145,11 @@ class HostCalls:
 
 @dataclass(frozen=True, slots=True)
 class ModelResult:
-    """The measurements of one model; times are medians of per-round times, in µs."""
+    """The measurements of one model on one backend; times are medians of per-round times, in µs."""
 
     model: str
+    backend: str
+    """The reference host's backend, one of :data:`conformance.host.BACKENDS`, on both sides."""
     input_shape: tuple[int, ...]
     output_bytes: int
     rounds: int
@@ -148,8 +169,21 @@ class ModelResult:
 
 
 @dataclass(frozen=True, slots=True)
+class BackendComparison:
+    """How long a round of one model takes on ``backend`` relative to :data:`TARGET_BACKEND`."""
+
+    model: str
+    backend: str
+    baseline: str
+    native_ratio: float
+    """``backend``'s native median over ``baseline``'s: above 1 when ``backend`` is slower."""
+    guest_ratio: float
+    """The same for rounds through the guest."""
+
+
+@dataclass(frozen=True, slots=True)
 class BenchReport:
-    """A whole benchmark run: settings, machine, package versions, results and targets."""
+    """A whole benchmark run: settings, machine, package versions, results, targets and comparisons."""
 
     created: str
     settings: dict[str, Any]
@@ -157,6 +191,7 @@ class BenchReport:
     packages: dict[str, str]
     results: tuple[ModelResult, ...]
     targets: tuple[Target, ...] = field(default=())
+    comparisons: tuple[BackendComparison, ...] = field(default=())
 
 
 class BenchError(RuntimeError):
@@ -171,8 +206,8 @@ class RoundTimingHost(ReferenceHost):
     loop takes a stamp per round too.
     """
 
-    def __init__(self, bindings: ModuleType) -> None:
-        super().__init__(bindings)
+    def __init__(self, bindings: ModuleType, backend: Backend | None = None) -> None:
+        super().__init__(bindings, backend)
         self.round_starts: list[int] = []
         self.loads = 0
         self.contexts_created = 0
@@ -226,23 +261,27 @@ def bench_input(model: str) -> npt.NDArray[np.float32]:
     return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
 
 
-class _ModelBench:
-    """Everything needed to time one model: a native session and the guest's files."""
+def _write_guest_files(model: str, folder: Path) -> None:
+    """Put the files the bench guest reads, ``model.onnx`` and ``input.bin``, into ``folder``."""
+    (folder / "model.onnx").write_bytes(models.model_bytes(model))
+    (folder / "input.bin").write_bytes(bench_input(model).astype("<f4").tobytes())
 
-    def __init__(self, model: str, rounds: int, folder: Path) -> None:
+
+class _ModelBench:
+    """Everything needed to time one model on one backend: a native graph and the guest's folder."""
+
+    def __init__(self, model: str, backend_name: str, rounds: int, folder: Path) -> None:
         self.model = model
+        self.backend_name = backend_name
+        self.label = f"{model} on {backend_name}"
         self.rounds = rounds
         self.input = bench_input(model)
-        model_bytes = models.model_bytes(model)
-        # The reference host's backend makes the native session, so both sides run with the
-        # same session options and providers.
-        graph = OnnxRuntimeBackend().load([memoryview(model_bytes)], "onnx", "cpu")
-        self.session = graph.session
-        self.feeds = {graph.inputs[0].name: self.input}
-        self.output_bytes = int(np.asarray(self.session.run(None, self.feeds)[0]).nbytes)
+        # One backend makes the native graph and serves every guest run, so both sides run
+        # the engine as the host sets it up.
+        self.backend = make_backend(backend_name)
+        self.graph = self.backend.load([memoryview(models.model_bytes(model))], "onnx", "cpu")
+        self.output_bytes = int(np.asarray(self.graph.run([self.input])[0]).nbytes)
         self.folder = folder
-        (folder / "model.onnx").write_bytes(model_bytes)
-        (folder / "input.bin").write_bytes(self.input.astype("<f4").tobytes())
         self.native_times: list[list[float]] = []
         self.guest_times: list[list[float]] = []
         self.guest_rounds_run = 0
@@ -255,12 +294,12 @@ class _ModelBench:
 
     def time_native(self) -> None:
         """One block of native rounds."""
-        run = self.session.run
-        feeds = self.feeds
+        run = self.graph.run
+        inputs = [self.input]
         starts: list[int] = []
         for _ in range(self.rounds_per_run):
             starts.append(time.perf_counter_ns())
-            run(None, feeds)
+            run(inputs)
         self.native_times.append(_per_round_us(starts))
 
     def time_guest(self) -> None:
@@ -268,7 +307,7 @@ class _ModelBench:
         hosts: list[RoundTimingHost] = []
 
         def make_host(bindings: ModuleType) -> RoundTimingHost:
-            hosts.append(RoundTimingHost(bindings))
+            hosts.append(RoundTimingHost(bindings, self.backend))
             return hosts[-1]
 
         dims = [str(size) for size in self.input.shape]
@@ -279,15 +318,15 @@ class _ModelBench:
         summary = _GUEST_SUMMARY.fullmatch(run.stdout)
         if run.exit_code != 0 or run.trap is not None or summary is None:
             detail = run.trap or run.stderr.decode(errors="replace").strip()
-            raise BenchError(f"{self.model}: the bench guest failed (exit {run.exit_code}): {detail}")
+            raise BenchError(f"{self.label}: the bench guest failed (exit {run.exit_code}): {detail}")
         rounds_done, output_bytes = int(summary[1]), int(summary[2])
         (host,) = hosts
         calls = host.calls()
         expected = HostCalls(1, 1, self.rounds_per_run, self.rounds_per_run, self.rounds_per_run)
         if rounds_done != self.rounds_per_run or calls != expected:
-            raise BenchError(f"{self.model}: asked for {self.rounds_per_run} rounds, got {rounds_done}: {calls}")
+            raise BenchError(f"{self.label}: asked for {self.rounds_per_run} rounds, got {rounds_done}: {calls}")
         if output_bytes != self.output_bytes:
-            raise BenchError(f"{self.model}: the guest got {output_bytes} output bytes, native {self.output_bytes}")
+            raise BenchError(f"{self.label}: the guest got {output_bytes} output bytes, native {self.output_bytes}")
         self.guest_times.append(_per_round_us(host.round_starts))
         self.guest_rounds_run += rounds_done
         self.calls += calls
@@ -298,6 +337,7 @@ class _ModelBench:
         guest_us = statistics.median(round_us for block in self.guest_times for round_us in block)
         return ModelResult(
             model=self.model,
+            backend=self.backend_name,
             input_shape=tuple(int(size) for size in self.input.shape),
             output_bytes=self.output_bytes,
             rounds=self.rounds,
@@ -335,33 +375,42 @@ def run_benchmark(
     rounds: int | None = None,
     repeat: int = DEFAULT_REPEAT,
     progress: Callable[[str], None] | None = None,
+    backends: Sequence[str] = DEFAULT_BACKENDS,
 ) -> BenchReport:
-    """Measure every model in ``model_names``; ``rounds`` ``None`` takes :func:`default_rounds`.
+    """Measure every model in ``model_names`` on every backend in ``backends``.
 
-    ``progress``, if given, is told what is being measured as the run goes on.
+    ``rounds`` ``None`` takes :func:`default_rounds`; every backend runs the same rounds of a
+    model. ``progress``, if given, is told what is being measured as the run goes on.
     """
     if repeat < 1 or (rounds is not None and rounds < 1):
         raise ValueError("rounds and repeat must be at least 1")
+    backends = list(dict.fromkeys(backends))
+    if not backends or not set(backends) <= set(BACKENDS):
+        raise ValueError(f"backends must be some of {', '.join(BACKENDS)}, got {backends}")
     with tempfile.TemporaryDirectory(prefix="wasi-nn-bench-") as scratch:
-        benches = []
+        benches_by_model: dict[str, list[_ModelBench]] = {}
         for name in model_names:
             folder = Path(scratch) / name
             folder.mkdir()
-            benches.append(_ModelBench(name, default_rounds(name) if rounds is None else rounds, folder))
+            _write_guest_files(name, folder)
+            model_rounds = default_rounds(name) if rounds is None else rounds
+            benches_by_model[name] = [_ModelBench(name, backend, model_rounds, folder) for backend in backends]
         for repetition in range(repeat):
-            for bench in benches:
+            for name, benches in benches_by_model.items():
                 if progress is not None:
-                    progress(f"{bench.model}: repetition {repetition + 1} of {repeat}")
-                # Alternate which side goes first, so that neither always runs on a warmer machine.
-                sides = (bench.time_native, bench.time_guest)
+                    progress(f"{name} on {' and '.join(backends)}: repetition {repetition + 1} of {repeat}")
+                blocks = [side for bench in benches for side in (bench.time_native, bench.time_guest)]
+                # Every other repetition runs the blocks in reverse, so that no side and no
+                # backend always runs on a warmer (or a more tired) machine.
                 with _garbage_collection_paused():
-                    for time_side in sides if repetition % 2 == 0 else reversed(sides):
-                        time_side()
-        results = tuple(bench.result() for bench in benches)
+                    for time_block in blocks if repetition % 2 == 0 else reversed(blocks):
+                        time_block()
+        results = tuple(bench.result() for benches in benches_by_model.values() for bench in benches)
     return BenchReport(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         settings={
             "models": list(model_names),
+            "backends": backends,
             "rounds": {result.model: result.rounds for result in results},
             "repeat": repeat,
             "warmup_rounds": WARMUP_ROUNDS,
@@ -371,18 +420,35 @@ def run_benchmark(
         packages=package_versions(),
         results=results,
         targets=evaluate_targets(results),
+        comparisons=compare_backends(results),
     )
 
 
 def evaluate_targets(results: Sequence[ModelResult]) -> tuple[Target, ...]:
-    """The design's targets that apply to the models measured, each met or not."""
-    by_model = {result.model: result for result in results}
+    """The design's targets that apply to the :data:`TARGET_BACKEND` rows measured, each met or not."""
+    by_model = {result.model: result for result in results if result.backend == TARGET_BACKEND}
     targets = []
     for model, metric, limit, description in TARGETS:
         if model in by_model:
             value = float(getattr(by_model[model], metric))
-            targets.append(Target(model, metric, limit, value, value < limit, description))
+            targets.append(Target(TARGET_BACKEND, model, metric, limit, value, value < limit, description))
     return tuple(targets)
+
+
+def compare_backends(results: Sequence[ModelResult]) -> tuple[BackendComparison, ...]:
+    """Each other backend's times relative to :data:`TARGET_BACKEND`'s, for every model measured on both."""
+    baselines = {result.model: result for result in results if result.backend == TARGET_BACKEND}
+    return tuple(
+        BackendComparison(
+            model=result.model,
+            backend=result.backend,
+            baseline=TARGET_BACKEND,
+            native_ratio=result.native_us / baselines[result.model].native_us,
+            guest_ratio=result.guest_us / baselines[result.model].guest_us,
+        )
+        for result in results
+        if result.backend != TARGET_BACKEND and result.model in baselines
+    )
 
 
 def machine_info() -> dict[str, Any]:
@@ -414,7 +480,7 @@ def _cpu_model() -> str | None:
 def package_versions() -> dict[str, str]:
     """The versions of the packages whose speed is measured."""
     versions = {"wasi-nn-conformance": conformance.__version__}
-    for package in ("onnxruntime", "wasmtime", "numpy", "onnx"):
+    for package in ("onnxruntime", "tract", "wasmtime", "numpy", "onnx"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -427,18 +493,34 @@ def report_json(report: BenchReport) -> str:
     return json.dumps(asdict(report), indent=2, allow_nan=False) + "\n"
 
 
+def _comparison_line(comparison: BackendComparison) -> str:
+    """One line saying how much slower or faster ``comparison.backend`` is than its baseline."""
+    return (
+        f"{comparison.model}: {comparison.backend} takes {comparison.guest_ratio:.2f}x {comparison.baseline}'s "
+        f"time per round through the guest ({comparison.native_ratio:.2f}x native)"
+    )
+
+
 def format_table(report: BenchReport) -> str:
-    """The results as a small plain-text table, with the targets below it."""
-    header = f"{'model':<14} {'rounds':>9} {'native µs':>11} {'guest µs':>11} {'overhead µs':>12} {'ratio':>9}"
+    """The results as a small plain-text table, with the targets and the comparisons below it."""
+    header = (
+        f"{'model':<14} {'backend':<12} {'rounds':>9} {'native µs':>11} {'guest µs':>11} "
+        f"{'overhead µs':>12} {'ratio':>9}"
+    )
     lines = [header, "-" * len(header)]
     for result in report.results:
         lines.append(
-            f"{result.model:<14} {f'{result.rounds}x{result.repeat}':>9} {result.native_us:>11.1f} "
-            f"{result.guest_us:>11.1f} {result.overhead_us:>12.1f} {result.ratio_percent:>+8.1f}%"
+            f"{result.model:<14} {result.backend:<12} {f'{result.rounds}x{result.repeat}':>9} "
+            f"{result.native_us:>11.1f} {result.guest_us:>11.1f} {result.overhead_us:>12.1f} "
+            f"{result.ratio_percent:>+8.1f}%"
         )
     for target in report.targets:
         verdict = "met" if target.met else "NOT met"
-        lines.append(f"target {target.model}: {target.description}: {verdict} ({target.metric} = {target.value:.1f})")
+        lines.append(
+            f"target {target.model} on {target.backend}: {target.description}: {verdict} "
+            f"({target.metric} = {target.value:.1f})"
+        )
+    lines += [_comparison_line(comparison) for comparison in report.comparisons]
     return "\n".join(lines) + "\n"
 
 
@@ -446,29 +528,37 @@ def report_markdown(report: BenchReport) -> str:
     """A short Markdown summary of the report."""
     machine = report.machine
     packages = ", ".join(f"{name} {version}" for name, version in report.packages.items())
+    backends = " and ".join(report.settings["backends"])
     lines = [
-        "# Reference host overhead over native onnxruntime",
+        f"# Reference host overhead over native {backends}",
         "",
         f"Measured {report.created} on {machine['platform']} ({machine['processor']}, "
         f"{machine['cpu_count']} CPUs), Python {machine['python']}; {packages}.",
         "",
-        "One round is set_input + compute + get_output. Times are medians of per-round times in µs, "
+        "One round is set_input + compute + get_output. Native is the backend's own graph run, the "
+        "call the host makes under compute. Times are medians of per-round times in µs, "
         f"pooled over {report.settings['repeat']} interleaved repetitions "
         f"({report.settings['warmup_rounds']} warm-up rounds left out of each).",
         "",
-        "| model | timed rounds | native µs | guest µs | overhead µs | ratio |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| model | backend | timed rounds | native µs | guest µs | overhead µs | ratio |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for result in report.results:
         lines.append(
-            f"| {result.model} | {result.rounds} x {result.repeat} | {result.native_us:.1f} | {result.guest_us:.1f} "
-            f"| {result.overhead_us:.1f} | {result.ratio_percent:+.1f} % |"
+            f"| {result.model} | {result.backend} | {result.rounds} x {result.repeat} | {result.native_us:.1f} "
+            f"| {result.guest_us:.1f} | {result.overhead_us:.1f} | {result.ratio_percent:+.1f} % |"
         )
     if report.targets:
-        lines += ["", "Targets:", ""]
+        lines += ["", f"Targets (the design's, about the overhead over {TARGET_BACKEND}):", ""]
         for target in report.targets:
             verdict = "met" if target.met else "**not met**"
-            lines.append(f"- {target.model}: {target.description}: {verdict} ({target.metric} = {target.value:.1f})")
+            lines.append(
+                f"- {target.model} on {target.backend}: {target.description}: {verdict} "
+                f"({target.metric} = {target.value:.1f})"
+            )
+    if report.comparisons:
+        lines += ["", "Backends compared:", ""]
+        lines += [f"- {_comparison_line(comparison)}" for comparison in report.comparisons]
     return "\n".join(lines) + "\n"
 
 
@@ -494,7 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     benchmark_models = sorted(name for name, fixture in models.FIXTURES.items() if "benchmark" in fixture.tags)
     parser = argparse.ArgumentParser(
         prog="python -m conformance.bench",
-        description="Measure the reference host's overhead over native onnxruntime per "
+        description="Measure the reference host's overhead over native onnxruntime and tract per "
         "set_input + compute + get_output round, driven from a wasm guest.",
     )
     parser.add_argument(
@@ -517,13 +607,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="MODEL",
         help=f"fixture models to measure, among {', '.join(benchmark_models)} (default: {' '.join(DEFAULT_MODELS)})",
     )
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=BACKENDS,
+        dest="backends",
+        metavar="BACKEND",
+        help=f"a backend of the reference host to measure, among {', '.join(BACKENDS)}; "
+        f"repeat it for several (default: {' '.join(DEFAULT_BACKENDS)})",
+    )
     arguments = parser.parse_args(argv)
 
     def progress(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    report = run_benchmark(arguments.models, arguments.rounds, arguments.repeat, progress)
+    backends = arguments.backends or list(DEFAULT_BACKENDS)
+    report = run_benchmark(arguments.models, arguments.rounds, arguments.repeat, progress, backends)
     json_path, markdown_path = write_report(report, arguments.out)
     print(format_table(report), end="")
     print(f"wrote {json_path} and {markdown_path} in {time.perf_counter() - started:.0f} s")

@@ -12,20 +12,20 @@ import pytest
 
 from conformance import bench, models
 from conformance.bench import HostCalls, RoundTimingHost
-from conformance.host import GuestOptions, GuestRun, run_guest
+from conformance.host import BACKENDS, GuestOptions, GuestRun, make_backend, run_guest
 from conformance.revisions import revision
 
 nn = revision().bindings
 
 
-def run_bench_guest(folder: Path, *arguments: str) -> tuple[GuestRun, RoundTimingHost]:
-    """Run bench.wat with ``arguments`` on a counting reference host; MLP files in ``folder``."""
+def run_bench_guest(folder: Path, *arguments: str, backend: str = "onnxruntime") -> tuple[GuestRun, RoundTimingHost]:
+    """Run bench.wat with ``arguments`` on a counting reference host over ``backend``; MLP files in ``folder``."""
     (folder / "mlp.onnx").write_bytes(models.model_bytes("mlp"))
     (folder / "input.bin").write_bytes(bench.bench_input("mlp").tobytes())
     hosts: list[RoundTimingHost] = []
 
     def make_host(bindings: ModuleType) -> RoundTimingHost:
-        hosts.append(RoundTimingHost(bindings))
+        hosts.append(RoundTimingHost(bindings, make_backend(backend)))
         return hosts[-1]
 
     run = run_guest(
@@ -34,9 +34,10 @@ def run_bench_guest(folder: Path, *arguments: str) -> tuple[GuestRun, RoundTimin
     return run, hosts[0]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("rounds", [0, 1, 7])
-def test_the_guest_does_exactly_the_rounds_asked_for(tmp_path: Path, rounds: int) -> None:
-    run, host = run_bench_guest(tmp_path, "mlp.onnx", "input.bin", str(rounds), "1", "16")
+def test_the_guest_does_exactly_the_rounds_asked_for(tmp_path: Path, rounds: int, backend: str) -> None:
+    run, host = run_bench_guest(tmp_path, "mlp.onnx", "input.bin", str(rounds), "1", "16", backend=backend)
     assert (run.exit_code, run.stderr, run.trap) == (0, b"", None)
     output_bytes = 16 if rounds else 0
     assert run.stdout == f"bench: {rounds} rounds, output 0 is {output_bytes} bytes\n".encode()
@@ -65,41 +66,113 @@ def test_the_guest_reports_failures_and_exits_1(tmp_path: Path, arguments: tuple
     assert host.computes == 0
 
 
-def test_a_small_benchmark_reports_every_field_with_sane_numbers() -> None:
+def test_a_small_benchmark_reports_every_field_with_sane_numbers_for_both_backends() -> None:
     rounds, repeat = 20, 2
     report = bench.run_benchmark(["mlp"], rounds=rounds, repeat=repeat)
 
-    (result,) = report.results
-    assert (result.model, result.input_shape, result.output_bytes) == ("mlp", (1, 16), 16)
-    assert (result.rounds, result.repeat) == (rounds, repeat)
-    for value in (result.native_us, result.guest_us, *result.native_us_by_repetition, *result.guest_us_by_repetition):
-        assert math.isfinite(value)
-        assert value > 0
-    assert math.isfinite(result.overhead_us)
-    assert math.isfinite(result.ratio_percent)
-    assert len(result.native_us_by_repetition) == len(result.guest_us_by_repetition) == repeat
-
-    # Every repetition is one guest run of warm-up + timed + 1 rounds, each seen by the host.
+    assert [(result.model, result.backend) for result in report.results] == [
+        ("mlp", "onnxruntime"),
+        ("mlp", "tract"),
+    ]
     per_run = bench.WARMUP_ROUNDS + rounds + 1
-    assert result.guest_rounds_run == repeat * per_run
-    assert result.host_calls == HostCalls(repeat, repeat, repeat * per_run, repeat * per_run, repeat * per_run)
+    for result in report.results:
+        assert (result.input_shape, result.output_bytes) == ((1, 16), 16)
+        assert (result.rounds, result.repeat) == (rounds, repeat)
+        for value in (
+            result.native_us,
+            result.guest_us,
+            *result.native_us_by_repetition,
+            *result.guest_us_by_repetition,
+        ):
+            assert math.isfinite(value)
+            assert value > 0
+        assert math.isfinite(result.overhead_us)
+        assert math.isfinite(result.ratio_percent)
+        assert len(result.native_us_by_repetition) == len(result.guest_us_by_repetition) == repeat
+        # Every repetition is one guest run of warm-up + timed + 1 rounds, each seen by the host.
+        assert result.guest_rounds_run == repeat * per_run
+        assert result.host_calls == HostCalls(repeat, repeat, repeat * per_run, repeat * per_run, repeat * per_run)
 
-    assert [(target.model, target.metric) for target in report.targets] == [("mlp", "overhead_us")]
+    # The design's targets are about onnxruntime; tract is compared with it instead.
+    assert [(target.backend, target.model, target.metric) for target in report.targets] == [
+        ("onnxruntime", "mlp", "overhead_us")
+    ]
+    (comparison,) = report.comparisons
+    assert (comparison.model, comparison.backend, comparison.baseline) == ("mlp", "tract", "onnxruntime")
+    onnxruntime, tract = report.results
+    assert comparison.guest_ratio == pytest.approx(tract.guest_us / onnxruntime.guest_us)
+    assert comparison.native_ratio == pytest.approx(tract.native_us / onnxruntime.native_us)
+
     assert report.machine["platform"]
     assert report.machine["cpu_count"] >= 1
-    assert {"onnxruntime", "wasmtime", "numpy", "onnx"} <= report.packages.keys()
+    assert {"onnxruntime", "tract", "wasmtime", "numpy", "onnx"} <= report.packages.keys()
     assert report.settings["repeat"] == repeat
+    assert report.settings["backends"] == ["onnxruntime", "tract"]
+
+
+def test_one_backend_alone_has_its_rows_and_nothing_to_compare() -> None:
+    report = bench.run_benchmark(["mlp"], rounds=3, repeat=1, backends=["tract", "tract"])
+
+    (result,) = report.results
+    assert (result.model, result.backend) == ("mlp", "tract")
+    assert result.host_calls.compute == bench.WARMUP_ROUNDS + 3 + 1
+    assert (report.targets, report.comparisons) == ((), ())
+
+
+@pytest.mark.parametrize("backends", [[], ["onnxruntime", "pytorch"]])
+def test_unknown_or_no_backends_are_refused(backends: list[str]) -> None:
+    with pytest.raises(ValueError, match="backends must be some of onnxruntime, tract"):
+        bench.run_benchmark(["mlp"], rounds=1, repeat=1, backends=backends)
+
+
+def test_every_other_repetition_runs_a_models_blocks_in_reverse(monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks: list[tuple[str, str]] = []
+
+    def time_native(self: bench._ModelBench) -> None:
+        blocks.append((self.backend_name, "native"))
+        self.native_times.append([1.0])
+
+    def time_guest(self: bench._ModelBench) -> None:
+        blocks.append((self.backend_name, "guest"))
+        self.guest_times.append([2.0])
+
+    monkeypatch.setattr(bench._ModelBench, "time_native", time_native)
+    monkeypatch.setattr(bench._ModelBench, "time_guest", time_guest)
+    bench.run_benchmark(["mlp"], rounds=1, repeat=2)
+
+    forward = [("onnxruntime", "native"), ("onnxruntime", "guest"), ("tract", "native"), ("tract", "guest")]
+    assert blocks == forward + forward[::-1]
 
 
 def test_main_prints_the_table_and_writes_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status = bench.main(["--models", "mlp", "--rounds", "5", "--repeat", "1", "--out", str(tmp_path / "bench")])
 
     assert status == 0
-    assert "mlp" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "mlp            onnxruntime" in printed
+    assert "mlp            tract" in printed
+    assert "target mlp on onnxruntime: overhead per round under 50 µs" in printed
+    assert "mlp: tract takes" in printed
     written = json.loads((tmp_path / "bench" / "bench.json").read_text(encoding="utf-8"))
-    assert {"created", "settings", "machine", "packages", "results", "targets"} <= written.keys()
-    (result,) = written["results"]
-    for key in ("native_us", "guest_us", "overhead_us", "ratio_percent"):
-        assert np.isfinite(result[key])
-    assert result["host_calls"]["set_input"] == bench.WARMUP_ROUNDS + 5 + 1
-    assert "| mlp |" in (tmp_path / "bench" / "bench.md").read_text(encoding="utf-8")
+    assert {"created", "settings", "machine", "packages", "results", "targets", "comparisons"} <= written.keys()
+    assert [result["backend"] for result in written["results"]] == ["onnxruntime", "tract"]
+    for result in written["results"]:
+        for key in ("native_us", "guest_us", "overhead_us", "ratio_percent"):
+            assert np.isfinite(result[key])
+        assert result["host_calls"]["set_input"] == bench.WARMUP_ROUNDS + 5 + 1
+    markdown = (tmp_path / "bench" / "bench.md").read_text(encoding="utf-8")
+    assert "| mlp | onnxruntime |" in markdown
+    assert "| mlp | tract |" in markdown
+
+
+def test_main_measures_the_backends_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bench"
+    status = bench.main(["--models", "mlp", "--rounds", "2", "--repeat", "1", "--backend", "tract", "--out", str(out)])
+
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "mlp            tract" in printed
+    assert "onnxruntime" not in printed
+    written = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    assert [result["backend"] for result in written["results"]] == ["tract"]
+    assert written["settings"]["backends"] == ["tract"]
