@@ -17,7 +17,8 @@ from onnx import TensorProto, helper
 from conformance import models
 from conformance.adapters.select import select_host
 from conformance.guest.encoder import Region, ScriptResult
-from conformance.host import make_backend
+from conformance.host import Situation, make_backend
+from conformance.host.backend import BackendFault
 from conformance.host.tract_backend import TractBackend
 from conformance.oracle import compare, native_outputs, tolerance
 from conformance.revisions import revision
@@ -210,3 +211,13 @@ def test_the_tract_hosts_are_held_to_tolerances_and_name_tract() -> None:
     assert select_host("reference", None, "2023-08").capabilities.bit_exact
     assert "tract 0.23" in in_process.version()
     assert "tract" in getattr(command, "words", ())
+
+
+def test_tracts_reason_reaches_the_log_on_one_line() -> None:
+    with pytest.raises(BackendFault) as refused:
+        TractBackend().load([memoryview(DETERMINANT)], "onnx", "cpu")
+    assert refused.value.situation is Situation.MODEL_UNSUPPORTED
+    message = str(refused.value)
+    assert "Unimplemented(Det)" in message
+    assert "\n" not in message
+    assert "Caused by" not in message

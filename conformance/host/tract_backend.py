@@ -14,6 +14,7 @@ leaves open become tract symbols, resolved from the inputs at each run.
 from __future__ import annotations
 
 import ctypes
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,8 +46,14 @@ _TRACT_ELEMENT_TYPES = {
 
 
 def _reason(error: Exception) -> str:
-    """The message of a tract error without the Rust backtrace it carries when RUST_BACKTRACE is set."""
-    return str(error).split("\n\nStack backtrace:", 1)[0].strip()
+    """A tract error's chain of causes on one line, without the backtrace RUST_BACKTRACE adds.
+
+    tract prints the context, then "Caused by:" and one numbered cause per line; a log line
+    and ``run --verbose`` want ``context: cause: cause``.
+    """
+    text = str(error).split("\n\nStack backtrace:", 1)[0]
+    causes = [re.sub(r"^\d+: ", "", line.strip()) for line in text.splitlines()]
+    return ": ".join(cause for cause in causes if cause and cause != "Caused by:")
 
 
 def _slot(name: str, fact: tract.Fact) -> TensorSlot:
