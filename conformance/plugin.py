@@ -263,11 +263,11 @@ class Suite:
             raise AssertionError(f"{special.judgement.clause.id}: " + "; ".join(special.judgement.failures()))
 
     def departed_here(self) -> list[str]:
-        """The listed departures the current test has shown so far (``clause (level)``)."""
+        """The listed departures the current test has shown so far (``clause at level``)."""
         from conformance.expectations import Departure
 
         departures = self.ledger.test(_current_test()).departures
-        return [f"{entry.clause} ({entry.level})" for entry in departures if isinstance(entry, Departure)]
+        return [entry.key for entry in departures if isinstance(entry, Departure)]
 
     def skip(self, clause_id: str, reason: NotAskable | str) -> None:
         """Skip the current test because the host cannot be asked ``clause_id``."""

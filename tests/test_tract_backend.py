@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from conformance.host.backend import BackendFault
 from conformance.host.tract_backend import TractBackend
 from conformance.oracle import compare, native_outputs, tolerance
 from conformance.revisions import revision
+from tests.hosts.runs import run_suite, start
 
 PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
@@ -221,3 +223,40 @@ def test_tracts_reason_reaches_the_log_on_one_line() -> None:
     assert "Unimplemented(Det)" in message
     assert "\n" not in message
     assert "Caused by" not in message
+
+
+CUT_SHORT = ("--wasi-nn-host=reference-tract", "--wasi-nn-corpus=none", "-k", "compute.inference-fails")
+
+LISTING_THE_REFUSAL = """
+[[departure]]
+clause = "load.valid"
+level = "function"
+outcome = ["returned unsupported_operation"]
+shown_by = ["test_clauses.py::test_clause[compute.inference-fails]"]
+reason = "tract cannot load reshape_i32"
+link = ""
+"""
+
+
+def test_a_clause_whose_example_a_listed_departure_cuts_short_is_skipped_never_passed(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # tract refuses the model compute.inference-fails computes: with the refusal listed, the
+    # clause is skipped with why; unlisted, the run fails on the refusal itself.
+    listed = tmp_path / "listed.toml"
+    listed.write_text(LISTING_THE_REFUSAL, encoding="utf-8")
+    unlisted = tmp_path / "unlisted.toml"
+    unlisted.write_text("", encoding="utf-8")
+    for expectations in (listed, unlisted):
+        start(tmp_path_factory, *CUT_SHORT, f"--wasi-nn-expectations={expectations}")
+    green = run_suite(tmp_path_factory, *CUT_SHORT, f"--wasi-nn-expectations={listed}")
+    assert green.returncode == 0, green.output
+    data = json.loads((green.report / "report.json").read_text())
+    verdicts = {entry["id"]: entry for entry in data["clauses"]}
+    assert verdicts["compute.inference-fails"]["verdict"] == "skipped"
+    (reason,) = verdicts["compute.inference-fails"]["skipped"]
+    assert "load.valid at function" in reason
+    assert verdicts["load.valid"]["verdict"] == "expected_failure"
+    red = run_suite(tmp_path_factory, *CUT_SHORT, f"--wasi-nn-expectations={unlisted}")
+    assert red.returncode == 1, red.output
+    assert "load.valid at #0 load(fixture=reshape_i32, target=cpu)" in red.output
