@@ -571,6 +571,23 @@ ELEMENTWISE_OPS = ("Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Add", "Sub", "Mul",
 _BINARY = frozenset({"Add", "Sub", "Mul", "Max", "Min"})
 
 
+@dataclass(frozen=True)
+class ChainDefinition:
+    """The arguments :func:`elementwise_chain` built a graph from; a reproducer keeps them."""
+
+    ops: tuple[str, ...]
+    shape: tuple[int, ...]
+    constant: float
+
+
+_CHAINS: dict[str, ChainDefinition] = {}
+
+
+def chain_definition(name: str) -> ChainDefinition | None:
+    """How fixture ``name`` was built on the fly, if :func:`elementwise_chain` built it."""
+    return _CHAINS.get(name)
+
+
 def elementwise_chain(ops: Sequence[str], shape: tuple[int, ...], constant: float) -> str:
     """A small f32 graph applying ``ops`` in turn to its input (binary ones with ``constant``).
 
@@ -582,6 +599,7 @@ def elementwise_chain(ops: Sequence[str], shape: tuple[int, ...], constant: floa
         raise ValueError(f"expected a non-empty chain of {ELEMENTWISE_OPS}, got {list(ops)}")
     definition = f"{'-'.join(ops)}:{'x'.join(map(str, shape))}:{constant!r}"
     name = f"chain-{hashlib.sha256(definition.encode()).hexdigest()[:12]}"
+    _CHAINS[name] = ChainDefinition(tuple(ops), tuple(shape), constant)
     if name not in _ALL:
 
         def add_nodes(graph: _Graph) -> None:

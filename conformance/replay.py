@@ -18,10 +18,11 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance import models
 from conformance.adapters.base import SCENARIO_TIMEOUT
 from conformance.catalog import Facts, Judgement, judge, load_catalog
 from conformance.expectations import outcome_summary
@@ -96,6 +97,11 @@ def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
             encoded[item.name] = _encode(getattr(operation, item.name))
         operations.append(encoded)
     data: dict[str, Any] = {"operations": operations, "graphs": dict(scenario.graphs)}
+    # Graphs built on the fly exist only in the process that built them: their recipe goes along.
+    used = {getattr(operation, "fixture", "") for operation in scenario.operations} | set(scenario.graphs.values())
+    chains = {name: asdict(chain) for name in sorted(used) if (chain := models.chain_definition(name)) is not None}
+    if chains:
+        data["chains"] = chains
     for name in ("earlier", "alongside"):
         if getattr(scenario, name):
             data[name] = [scenario_to_json(other) for other in getattr(scenario, name)]
@@ -107,7 +113,11 @@ def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_from_json(data: Mapping[str, Any]) -> Scenario:
-    """The scenario :func:`scenario_to_json` describes."""
+    """The scenario :func:`scenario_to_json` describes; graphs it built on the fly are built again."""
+    for name, chain in data.get("chains", {}).items():
+        rebuilt = models.elementwise_chain(chain["ops"], tuple(chain["shape"]), chain["constant"])
+        if rebuilt != name:
+            raise ValueError(f"the recipe of {name} builds {rebuilt}")
     operations = []
     for encoded in data["operations"]:
         kind = _OPERATIONS[encoded["operation"]]

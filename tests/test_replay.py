@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import cli
+from conformance import cli, models
 from conformance.adapters.inprocess import reference_adapter
 from conformance.examples import EXAMPLES
 from conformance.model import Compute, Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput
@@ -46,6 +48,33 @@ def test_every_example_scenario_survives_its_json_form(clause_id: str) -> None:
     scenario = EXAMPLES[clause_id](bindings, reference_adapter(bindings, "2023-08").capabilities)
     data = json.loads(json.dumps(scenario_to_json(scenario)))
     assert scenario_from_json(data) == scenario
+
+
+def test_a_graph_built_on_the_fly_is_built_again_from_its_case(tmp_path: Path) -> None:
+    # A case written by one process is replayed by another, which never built the chain: the
+    # child process below knows nothing but the case's JSON.
+    name = models.elementwise_chain(["Relu", "Max"], (2, 3), 0.25)
+    scenario = Scenario((Load(name), InitExecutionContext(Made(0))))
+    data = json.loads(json.dumps(scenario_to_json(scenario)))
+    assert data["chains"] == {name: {"ops": ["Relu", "Max"], "shape": [2, 3], "constant": 0.25}}
+    (tmp_path / "scenario.json").write_text(json.dumps(data))
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys; from conformance import models; from conformance.replay import scenario_from_json; "
+            "scenario = scenario_from_json(json.load(open(sys.argv[1]))); "
+            "print(len(models.model_bytes(scenario.operations[0].fixture)))",
+            str(tmp_path / "scenario.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT,
+    )
+    assert int(child.stdout) == len(models.model_bytes(name))
+    with pytest.raises(ValueError, match="builds"):
+        scenario_from_json({**data, "chains": {"chain-000000000000": data["chains"][name]}})
 
 
 handles = st.one_of(st.builds(Made, st.integers(0, 9)), st.builds(Forged, st.integers(0, 2**32 - 1)))
