@@ -1,4 +1,4 @@
-"""Sessions: conformance, tests, lint, generate, bench, mutants (see README.md)."""
+"""Sessions: conformance, tests, lint, corpus, fuzz, wheel, generate, bench, mutants (see README.md)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,40 @@ def corpus(session: nox.Session) -> None:
         "--wasi-nn-corpus=all",
         *session.posargs,
     )
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """A fuzz campaign of hostile scripts against a host (default: the reference host); writes reports/fuzz-HOST/.
+
+    --examples N (default 10000) and --minutes M bound it; it stops at its first failure, with
+    a reproducer. --soak runs the soak instead (10,000 rounds and 10,000 failing loads, memory
+    read at rounds 1, 1,000 and 10,000; in-process hosts). Other arguments after -- go to
+    pytest, as for the conformance session: --wasi-nn-host NAME, --wasi-nn-report DIR, ...
+    """
+    arguments = list(session.posargs)
+    examples = _take_option(arguments, "--examples", "10000")
+    minutes = _take_option(arguments, "--minutes", None)
+    soak = "--soak" in arguments
+    arguments = [argument for argument in arguments if argument != "--soak"]
+    chosen = ["--wasi-nn-soak"] if soak else [f"--wasi-nn-fuzz={examples}"]
+    if minutes and not soak:
+        chosen.append(f"--wasi-nn-fuzz-minutes={minutes}")
+    install(session, extras="wasmtime" if any("wasmtime" in argument for argument in arguments) else "")
+    session.run("pytest", "--pyargs", "conformance.tests.test_fuzz", *chosen, "--wasi-nn-corpus=none", *arguments)
+
+
+def _take_option(arguments: list[str], name: str, default: str | None) -> str | None:
+    """Remove ``name VALUE`` or ``name=VALUE`` from ``arguments``; its value, else ``default``."""
+    for position, argument in enumerate(arguments):
+        if argument == name and position + 1 < len(arguments):
+            value = arguments[position + 1]
+            del arguments[position : position + 2]
+            return value
+        if argument.startswith(f"{name}="):
+            del arguments[position]
+            return argument.partition("=")[2]
+    return default
 
 
 @nox.session(default=False)

@@ -531,6 +531,12 @@ class Judgement:
         ]
 
 
+def at_levels(judgement: Judgement, levels: Sequence[Level]) -> Judgement:
+    """``judgement`` with the verdicts of ``levels`` alone (a fuzz campaign judges safety only)."""
+    verdicts = {level: verdict for level, verdict in judgement.verdicts.items() if level in levels}
+    return Judgement(judgement.clause, judgement.outcome, verdicts, judgement.facts)
+
+
 def judge(clause: Clause, outcome: CallOutcome, facts: Facts) -> Judgement:
     """Judge ``clause`` on a call that ended with ``outcome``."""
     verdicts: dict[Level, Verdict] = {}

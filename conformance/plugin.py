@@ -16,7 +16,7 @@ import base64
 import os
 import pickle
 import sys
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from conformance.adapters.base import SCENARIO_TIMEOUT, Capabilities, HostAdapter, RunOutcome
-from conformance.catalog import Facts, Level, judge, load_catalog
+from conformance.catalog import Facts, Level, at_levels, judge, load_catalog
 from conformance.model import NotAskable, Scenario
 from conformance.results import (
     Ledger,
@@ -68,6 +68,8 @@ settings.register_profile(
 )
 
 _LEDGER = pytest.StashKey[Ledger]()
+FUZZ_SUMMARY = pytest.StashKey[list[str]]()
+"""Lines a fuzz campaign leaves for the end of the session's summary."""
 _HOST = pytest.StashKey[HostAdapter]()
 _RESTORE_SIGTERM = pytest.StashKey[Callable[[], None]]()
 _CLAUSE_TESTS = pytest.StashKey[dict[str, str]]()
@@ -176,17 +178,30 @@ class Suite:
         :class:`HostUnavailable` when the host cannot be started at all. The failure of a run
         that hung is a :class:`~conformance.timeouts.HostHung`, which Hypothesis does not shrink.
         """
-        test = _current_test()
         if isinstance(self.host, _AskedHost):
             self.host.refuse_if_unavailable()
         run = run_scenario(scenario, self.bindings, self.host, self.timeout)
+        self.record(run, decides)
+        return run
+
+    def record(self, run: ScenarioRun, decides: str | None = None, levels: Sequence[Level] | None = None) -> None:
+        """Record every judgement of ``run`` (at ``levels`` only, if given) and fail the test if a clause failed.
+
+        ``decides`` is as for :meth:`run`.
+        """
+        test = _current_test()
+        scenario = run.scenario
         self.ledger.examples += 1
-        reproducer = Reproducer(run.wasm, run.script, dict(scenario.graphs), run.steps, scenario=scenario)
+        judged_at = None if levels is None else tuple(level.name.lower() for level in levels)
+        reproducer = Reproducer(
+            run.wasm, run.script, dict(scenario.graphs), run.steps, scenario=scenario, levels=judged_at
+        )
         transcript = run.transcript_lines()
         failures: list[tuple[tuple[int, int], str]] = []
         for call in run.calls:
             tags = operation_tags(call.operation, call.prediction, self.bindings, self.capabilities)
-            for judgement in call.judgements:
+            for judged in call.judgements:
+                judgement = judged if levels is None else at_levels(judged, levels)
                 # Failures the expectations list are recorded but do not stop the test, so
                 # Hypothesis keeps looking for others; the test is reported as xfail.
                 if self.ledger.record(Observation(test, judgement, transcript, reproducer, call.position, tags)):
@@ -217,7 +232,6 @@ class Suite:
                 + "\ntranscript:\n"
                 + "\n".join(f"  {line}" for line in transcript)
             )
-        return run
 
     def run_corpus_case(self, case_id: str) -> None:
         """Run corpus case ``case_id`` (in a batch with the cases after it), record it, and fail the test if it failed.
@@ -365,9 +379,16 @@ def _report_dir(config: pytest.Config, host: HostAdapter) -> Path:
     from conformance.reports import default_report_dir
 
     default = default_report_dir(host.name)
-    if config.getoption("--wasi-nn-corpus") == "all":
+    if config.getoption("--wasi-nn-fuzz"):
+        default = default.with_name(f"fuzz-{default.name}")
+    elif config.getoption("--wasi-nn-corpus") == "all":
         default = default.with_name(f"corpus-{default.name}")
     return Path(config.getoption("--wasi-nn-report") or default)
+
+
+def report_folder(config: pytest.Config) -> Path:
+    """The folder this session's reports go to."""
+    return _report_dir(config, config.stash[_HOST])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -438,7 +459,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each clause test with its clause's tags; a corpus test matches ``-k`` by its operators too.
 
-    With ``--wasi-nn-corpus none`` the corpus test is deselected. Under pytest-xdist, corpus
+    With ``--wasi-nn-corpus none`` the corpus test is deselected, and without ``--wasi-nn-fuzz``
+    or ``--wasi-nn-soak`` the fuzz campaign or the soak. Under pytest-xdist, corpus
     cases go to workers a batch at a time (``xdist_group``), so each worker's guest runs hold
     only cases that worker was given.
     """
@@ -447,6 +469,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     placeholders = [
         item for item in items if "corpus_case" in getattr(item, "fixturenames", ()) and not _corpus_case_of(item)
     ]
+    # A campaign and the soak run only when asked for (nox -s fuzz); they are no part of a conformance run.
+    asked = {"test_fuzz_campaign": config.getoption("--wasi-nn-fuzz"), "test_soak": config.getoption("--wasi-nn-soak")}
+    placeholders += [item for item in items if item.name in asked and not asked[item.name]]
     if placeholders:
         config.hook.pytest_deselected(items=placeholders)
         items[:] = [item for item in items if item not in placeholders]
@@ -520,7 +545,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if ledger is None:
         return
     terminalreporter.section("wasi-nn conformance")
-    for line in ledger.summary_lines():
+    for line in [*ledger.summary_lines(), *config.stash.get(FUZZ_SUMMARY, [])]:
         terminalreporter.write_line(line)
 
 

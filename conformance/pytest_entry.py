@@ -74,6 +74,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="ONNX node corpus cases to run through the host: sample (one per operator, the default), all, none",
     )
     group.addoption(
+        "--wasi-nn-fuzz",
+        type=int,
+        default=0,
+        metavar="SCRIPTS",
+        help="run a fuzz campaign of this many hostile scripts, judged at the safety level (default 0: none)",
+    )
+    group.addoption(
+        "--wasi-nn-fuzz-minutes",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="stop the fuzz campaign after this many minutes, scripts left or not",
+    )
+    group.addoption(
+        "--wasi-nn-soak",
+        action="store_true",
+        help="run the soak: 10,000 rounds and 10,000 failing loads in one guest each, memory read as they go",
+    )
+    group.addoption(
         "--update-expectations",
         action="store_true",
         help="write the expectations file from this run, keeping the reasons and links already there",

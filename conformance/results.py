@@ -96,6 +96,8 @@ class Reproducer:
     steps: Sequence[str] = ()
     scenario: Scenario | None = None
     special: str | None = None
+    levels: tuple[str, ...] | None = None
+    """The levels the run was judged at, when not all (a fuzz campaign judges safety only)."""
 
 
 @dataclass(frozen=True, slots=True)

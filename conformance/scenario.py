@@ -224,7 +224,7 @@ class _MemoryWatch:
 
     def __enter__(self) -> _MemoryWatch:
         if self._thread is not None:
-            self._start = _resident_bytes()
+            self._start = resident_bytes()
             self._thread.start()
         return self
 
@@ -239,10 +239,11 @@ class _MemoryWatch:
             self._note()
 
     def _note(self) -> None:
-        self.growth = max(self.growth, _resident_bytes() - self._start)
+        self.growth = max(self.growth, resident_bytes() - self._start)
 
 
-def _resident_bytes() -> int:
+def resident_bytes() -> int:
+    """The resident memory of this process in bytes (0 where there is no ``/proc``)."""
     try:
         fields = Path("/proc/self/statm").read_text(encoding="ascii").split()
     except OSError:

@@ -116,6 +116,7 @@ class Cases:
             "host": {"name": self.ledger.host, "option": self.ledger.host_option, "command": self.ledger.host_command},
             "special": reproducer.special,
             "scenario": scenario_to_json(reproducer.scenario) if reproducer.scenario is not None else None,
+            **({"levels": list(reproducer.levels)} if reproducer.levels is not None else {}),
             "graphs": dict(reproducer.graphs),
             "failures": [
                 {"clause": clause, "levels": list(levels), "outcome": outcome, "call": observation.call}
