@@ -204,12 +204,7 @@ class CorpusRunner:
     """Runs corpus cases on a host in batches, on demand, and keeps every case's result.
 
     ``order`` is the run's cases in the order they are asked for; :meth:`result` runs a batch
-    from the case asked on when it has no result yet. A batch may take ``timeout`` seconds and
-    :data:`CASE_SECONDS` more per case. In the suite the host cuts that down to its adaptive
-    timeout, as it does every run's (:mod:`conformance.timeouts`: the batch counts as heavier
-    by its cases). A batch cut short by it resumes like any batch that stopped, with its case
-    run alone: a timeout too short for a batch costs a rerun, and only a case that outlasts
-    the timeout on its own is hung.
+    from the case asked on when it has no result yet.
     """
 
     def __init__(
