@@ -30,6 +30,7 @@ from typing import Any, get_args
 from hypothesis import strategies as st
 
 from conformance.adapters.base import Capabilities
+from conformance.cache import write_atomically
 from conformance.catalog import Judgement
 from conformance.examples import ready, tensor_type
 from conformance.model import (
@@ -50,8 +51,8 @@ from conformance.model import (
     SetInput,
     TensorFault,
 )
-
-MiB = 1 << 20
+from conformance.models import NUMPY_DTYPES
+from conformance.scenario import MiB
 
 MEMORY_BOUND = 256 * MiB
 """How much an in-process host's process may grow during one script: no script draws more
@@ -121,7 +122,7 @@ def _operation(
         # shape checks; sometimes any type value and dimensions near 2^32; sometimes data
         # large enough that the guest's memory grows before the call.
         dimensions = tuple(draw(st.lists(st.one_of(st.integers(0, 4), u32), max_size=4)))
-        exact = 4 * math.prod(dimensions)  # what f32 data of these dimensions takes
+        exact = NUMPY_DTYPES["f32"].itemsize * math.prod(dimensions)  # what f32 data of these dimensions takes
         sizes = [st.integers(0, 64), st.just(70_000), *([st.just(exact)] if exact <= 4096 else [])]
         size = draw(st.one_of(sizes))
         tensor_fault: TensorFault | None = draw(st.one_of(st.none(), st.sampled_from(get_args(TensorFault))))
@@ -171,10 +172,14 @@ def hostile_scenarios(
     return Scenario(tuple(operations), preloaded, memory_bound=MEMORY_BOUND)
 
 
+#: The kind of failure of a call that did not return, by how it ended.
+_STOPPED = {"crashed": "crash", "hung": "hang", "out_of_memory": "out_of_memory", "trapped": "trap"}
+
+
 def kind_of_failure(judgement: Judgement) -> str:
     """What broke, for the counters: crash, hang, out_of_memory, trap, stray_write, runaway_memory, invalid_success."""
-    if judgement.outcome.kind in ("crashed", "hung", "out_of_memory", "trapped"):
-        return {"crashed": "crash", "hung": "hang", "trapped": "trap"}.get(judgement.outcome.kind, "out_of_memory")
+    if judgement.outcome.kind in _STOPPED:
+        return _STOPPED[judgement.outcome.kind]
     if judgement.facts.stray_write:
         return "stray_write"
     if judgement.facts.runaway_memory:
@@ -198,7 +203,7 @@ FAILURE_KINDS = tuple(FAILURE_WORDS)
 
 @dataclass
 class CampaignTally:
-    """What a campaign ran and what broke, and the reproducers of what broke."""
+    """What a campaign ran, what broke, how long it took and why it stopped."""
 
     host: str
     revision: str
@@ -236,10 +241,9 @@ class CampaignTally:
 
     def write(self, folder: Path) -> Path:
         """Write ``fuzz.json`` into ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / "fuzz.json"
         data: dict[str, Any] = {"line": self.line(), **asdict(self)}
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_atomically(path, (json.dumps(data, indent=2) + "\n").encode())
         return path
 
 

@@ -25,21 +25,19 @@ from types import ModuleType
 from typing import Any
 
 from conformance.adapters.inprocess import InProcessAdapter
-from conformance.examples import example_inputs, output_size, set_inputs
+from conformance.examples import SOAK_MEMORY_BOUND, SOAK_ROUNDS, example_inputs, output_size, set_inputs
 from conformance.model import Compute, GetOutput, InitExecutionContext, Load, Made, Operation, Scenario
-from conformance.scenario import ScenarioRun, resident_bytes, run_scenario
+from conformance.scenario import MiB, ScenarioRun, resident_bytes, run_scenario
 
-MiB = 1 << 20
-
-ROUNDS = 10_000
+ROUNDS = SOAK_ROUNDS
 CHECKPOINTS = (1, 1_000, ROUNDS)
 """The loads at whose start resident memory is read."""
 
 GROWTH_BOUND = 16 * MiB
 """How much the process may grow between round 1,000 and round 10,000."""
 
-MEMORY_BOUND = 256 * MiB
-"""How much it may grow over a whole soak (what the host holds up to its limits, included)."""
+MEMORY_BOUND = SOAK_MEMORY_BOUND
+"""How much it may grow over a whole soak (what the host holds up to its limits, included), as state.soak allows."""
 
 GARBAGE = b"\x08\x01not a model" * 64
 """Builder bytes no backend loads (1 KiB): every load of them is refused."""

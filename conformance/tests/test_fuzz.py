@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from conformance.adapters.inprocess import InProcessAdapter
-from conformance.cache import cache_dir
+from conformance.cache import cache_dir, write_atomically
 from conformance.catalog import Judgement, Level, at_levels
 from conformance.expectations import safe_name
 from conformance.fuzz import CampaignTally, Deadline, hostile_scenarios
@@ -104,10 +104,8 @@ def test_soak(wasi_nn_suite: Suite, request: pytest.FixtureRequest) -> None:
     ]
     results = [result for result, _ in soaks]
     request.config.stash[FUZZ_SUMMARY] = [result.line() for result in results]
-    folder = report_folder(request.config)
-    folder.mkdir(parents=True, exist_ok=True)
     written = [{"line": result.line(), "growth_mib": result.growth_mib, **asdict(result)} for result in results]
-    (folder / "soak.json").write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
+    write_atomically(report_folder(request.config) / "soak.json", (json.dumps(written, indent=2) + "\n").encode())
     failures = [result.line() for result in results if not result.bounded]
     for _, run in soaks:
         try:
