@@ -8,7 +8,9 @@ and tract (:mod:`conformance.host.tract_backend`) serve the ``onnx`` encoding, a
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -129,9 +131,15 @@ class OnnxRuntimeBackend:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model = bytes(builders[0])
         try:
-            session = onnxruntime.InferenceSession(model, options, providers=providers)
+            # When a session cannot be made, onnxruntime prints a notice on stdout and tries
+            # again; a host run as a command shares its stdout with the guest, whose output
+            # the notice would corrupt.
+            with contextlib.redirect_stdout(sys.stderr):
+                session = onnxruntime.InferenceSession(model, options, providers=providers)
         except Exception as error:  # onnxruntime raises its own classes for every parse failure
             raise BackendFault(refusal(model, encoding), f"onnxruntime cannot load the model: {error}") from None
+        # A run that fails would print the same notice and run again: it fails instead.
+        session.disable_fallback()
         return OnnxRuntimeGraph(session)
 
     @staticmethod
