@@ -11,8 +11,8 @@ Subsystems, each a module or subpackage:
   :mod:`~conformance.model` (operations and predictions), :mod:`~conformance.oracle` (native
   onnxruntime, tolerances), :mod:`~conformance.models` (fixture models);
 - running the suite: :mod:`~conformance.scenario`, :mod:`~conformance.examples`,
-  :mod:`~conformance.special`, :mod:`~conformance.plugin` and the tests in
-  :mod:`conformance.tests`;
+  :mod:`~conformance.special`, :mod:`~conformance.timeouts`, :mod:`~conformance.plugin` and
+  the tests in :mod:`conformance.tests`;
 - what a run leaves: :mod:`~conformance.results` (the ledger), :mod:`~conformance.expectations`,
   :mod:`~conformance.reports`, :mod:`~conformance.replay`;
 - tools: :mod:`~conformance.cli`, :mod:`~conformance.bench`, :mod:`~conformance.cache`.

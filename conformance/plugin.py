@@ -40,6 +40,7 @@ from conformance.results import (
 from conformance.revisions import revision as find_revision
 from conformance.scenario import ScenarioRun, describe, run_scenario
 from conformance.special import SpecialRun
+from conformance.timeouts import HostHung, TimeoutPolicy
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SLOW)
@@ -93,27 +94,38 @@ class _AskedHost:
 
     A command host raises :class:`OSError` when its program cannot be started at all; that
     says nothing of how the host behaves, so the test is noted in the ledger as one that
-    could not ask the host, and ends in :class:`HostUnavailable`.
+    could not ask the host, and ends in :class:`HostUnavailable`. Every run's timeout comes
+    from ``timeouts``, which learns from every run (:class:`~conformance.timeouts.TimeoutPolicy`).
     """
 
-    def __init__(self, host: HostAdapter, ledger: Ledger) -> None:
+    def __init__(self, host: HostAdapter, ledger: Ledger, timeouts: TimeoutPolicy | None = None) -> None:
         self.host = host
         self.ledger = ledger
         self.name = host.name
         self.capabilities = host.capabilities
+        self.timeouts = timeouts if timeouts is not None else TimeoutPolicy()
 
     def version(self) -> str:
         """The host's version."""
         return self.host.version()
 
     def run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
-        """Run a guest on the host; :class:`HostUnavailable` when the host cannot be started."""
+        """Run a guest on the host, for ``timeout`` seconds at most; :class:`HostUnavailable` if it cannot start."""
+        return self._run(wasm, stdin, graphs, timeout, resumable=False)
+
+    def run_resumable(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float) -> RunOutcome:
+        """Run a batch of corpus cases, which the adaptive timeout may cut short whatever its allowance."""
+        return self._run(wasm, stdin, graphs, timeout, resumable=True)
+
+    def _run(self, wasm: bytes, stdin: bytes, graphs: Mapping[str, str], timeout: float, resumable: bool) -> RunOutcome:
         self.refuse_if_unavailable()
+        test = _current_test()
         try:
-            return self.host.run(wasm, stdin, graphs, timeout)
+            outcome = self.host.run(wasm, stdin, graphs, self.timeouts.timeout(timeout, test, resumable))
+            return self.timeouts.settle(outcome, timeout, test, resumable)
         except OSError as error:
             reason = f"the host could not be started: {error}"
-            self.ledger.could_not_ask(_current_test(), reason)
+            self.ledger.could_not_ask(test, reason)
             raise HostUnavailable(reason) from error
 
     def refuse_if_unavailable(self) -> None:
@@ -170,7 +182,8 @@ class Suite:
         ``decides`` is the clause the scenario is the example of: when the host stops (crashes,
         traps, hangs) before any call decides it, it fails with how the host stopped.
         Raises :class:`~conformance.model.NotAskable` when the host cannot be asked it, and
-        :class:`HostUnavailable` when the host cannot be started at all.
+        :class:`HostUnavailable` when the host cannot be started at all. The failure of a run
+        that hung is a :class:`~conformance.timeouts.HostHung`, which Hypothesis does not shrink.
         """
         if isinstance(self.host, _AskedHost):
             self.host.refuse_if_unavailable()
@@ -219,7 +232,8 @@ class Suite:
         if failures:
             # The worst failure first: it is the one pytest's summary line shows.
             failures.sort(key=lambda failure: failure[0])
-            raise AssertionError(
+            # A run that hung is not for Hypothesis to shrink: each smaller example would hang too.
+            raise (HostHung if run.run.kind == "hung" else AssertionError)(
                 "clauses failed:\n"
                 + "\n".join(text for _, text in failures)
                 + "\ntranscript:\n"
@@ -243,7 +257,8 @@ class Suite:
         if corpus.runner is None:
             order = [corpus.corpus.cases[selected] for selected in corpus.selected]
             try:
-                corpus.runner = CorpusRunner(self.host, self.bindings, order, self.timeout)
+                run_batch = self.host.run_resumable if isinstance(self.host, _AskedHost) else None
+                corpus.runner = CorpusRunner(self.host, self.bindings, order, self.timeout, run_batch=run_batch)
             except NotServed as reason:
                 corpus.not_served = str(reason)
                 pytest.skip(f"corpus: {reason}")
@@ -346,7 +361,17 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
         # pytest keeps a session fixture's error: every test that asks for the host fails its
         # set-up with it, and the ledger records each as not run.
         raise HostUnavailable(host_error)
-    return Suite(_AskedHost(host, ledger), revision.bindings, ledger, config.getoption("--wasi-nn-timeout"))
+    timeouts = _timeout_policy(config)
+    return Suite(_AskedHost(host, ledger, timeouts), revision.bindings, ledger, timeouts.ceiling)
+
+
+def _timeout_policy(config: pytest.Config) -> TimeoutPolicy:
+    """The timeouts of ``--wasi-nn-timeout`` (the ceiling), ``--wasi-nn-timeout-factor`` and ``-floor``."""
+    return TimeoutPolicy(
+        config.getoption("--wasi-nn-timeout"),
+        config.getoption("--wasi-nn-timeout-factor"),
+        config.getoption("--wasi-nn-timeout-floor"),
+    )
 
 
 def _unmade_host_name(host_option: str, host_command: str | None) -> str:
@@ -391,6 +416,7 @@ def pytest_configure(config: pytest.Config) -> None:
         sys.path.insert(0, os.getcwd())
     try:
         command_host = check_host_options(host, command, config.getoption("--wasi-nn-revision"))
+        _timeout_policy(config)  # a bad timeout option is a usage error too, before anything runs
     except ValueError as error:
         raise pytest.UsageError(f"wasi-nn conformance: {error}") from None
     if config.getoption("dist", "no") == "load":
@@ -622,4 +648,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line)
 
 
-__all__ = ["HostUnavailable", "Suite"]
+__all__ = ["HostHung", "HostUnavailable", "Suite"]

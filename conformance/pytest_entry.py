@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.adapters.base import SCENARIO_TIMEOUT
+from conformance.timeouts import TIMEOUT_FACTOR, TIMEOUT_FLOOR
 
 CORPUS_SELECTIONS = ("sample", "all", "none")
 """The values of ``--wasi-nn-corpus``."""
@@ -42,7 +43,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         default=SCENARIO_TIMEOUT,
         metavar="SECONDS",
-        help=f"seconds one scenario may run before the host counts as hung (default {SCENARIO_TIMEOUT:g})",
+        help=f"the most seconds one guest run may take before the host counts as hung (default {SCENARIO_TIMEOUT:g}); "
+        "once runs were measured, a run gets --wasi-nn-timeout-factor times the slowest one so far, if that is less",
+    )
+    group.addoption(
+        "--wasi-nn-timeout-factor",
+        type=float,
+        default=TIMEOUT_FACTOR,
+        metavar="TIMES",
+        help="a guest run counts as hung after this many times the slowest run of the host so far that did not hang, "
+        f"within the floor and --wasi-nn-timeout (default {TIMEOUT_FACTOR:g}; the first run gets --wasi-nn-timeout)",
+    )
+    group.addoption(
+        "--wasi-nn-timeout-floor",
+        type=float,
+        default=TIMEOUT_FLOOR,
+        metavar="SECONDS",
+        help=f"a guest run may always take this long, however fast the runs before it (default {TIMEOUT_FLOOR:g})",
     )
     group.addoption(
         "--wasi-nn-expectations",

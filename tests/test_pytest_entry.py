@@ -45,6 +45,8 @@ def test_a_session_that_does_not_run_the_suite_imports_nothing_of_it(tmp_path: P
         (["--wasi-nn-host", "json:no_such_factory"], "has no 'no_such_factory'"),
         (["--wasi-nn-host", ":make"], "expected a Python host as module:factory"),
         (["--wasi-nn-corpus", "every"], "invalid choice: 'every'"),
+        (["--wasi-nn-timeout-factor", "0.5"], "the timeout factor must be at least 1, got 0.5"),
+        (["--wasi-nn-timeout", "0"], "the timeout must be positive, got 0"),
     ],
 )
 def test_a_bad_option_is_one_line_and_a_usage_error(tmp_path: Path, options: list[str], complaint: str) -> None:

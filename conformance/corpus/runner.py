@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import struct
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal
@@ -54,7 +54,10 @@ BATCH_SIZE = 64
 """Cases per guest run at most, and at first: a host that refuses graphs late in a run gets fewer."""
 
 CASE_SECONDS = 2.0
-"""Seconds a batch may take for each of its cases, beyond the scenario timeout."""
+"""Seconds a batch may take for each case after its first, beyond the scenario timeout."""
+
+BatchRun = Callable[[bytes, bytes, Mapping[str, str], float], RunOutcome]
+"""Runs a guest of several corpus cases: ``(wasm, stdin, graphs, timeout) -> outcome``."""
 
 #: Calls of a case, in the order they are made.
 CallName = Literal["load", "init_execution_context", "set_input", "compute", "get_output"]
@@ -204,7 +207,13 @@ class CorpusRunner:
     """Runs corpus cases on a host in batches, on demand, and keeps every case's result.
 
     ``order`` is the run's cases in the order they are asked for; :meth:`result` runs a batch
-    from the case asked on when it has no result yet.
+    from the case asked on when it has no result yet. A case run alone may take ``timeout``
+    seconds, as a scenario may, and a batch :data:`CASE_SECONDS` more for each further case.
+    A batch runs through ``run_batch`` (by default the host's ``run``); the suite passes one
+    that cuts it short at the host's adaptive timeout (:mod:`conformance.timeouts`). A batch
+    cut short resumes like any batch that stopped, with its case run alone, even the first:
+    a timeout too short for a batch costs a rerun, and only a case that outlasts the timeout on
+    its own is hung.
     """
 
     def __init__(
@@ -214,8 +223,10 @@ class CorpusRunner:
         order: Sequence[CorpusCase],
         timeout: float,
         batch_size: int = BATCH_SIZE,
+        run_batch: BatchRun | None = None,
     ) -> None:
         self.host = host
+        self.run_batch = run_batch if run_batch is not None else host.run
         self.bindings = bindings
         self.order = list(order)
         self.position = {case.id: index for index, case in enumerate(self.order)}
@@ -265,11 +276,12 @@ class CorpusRunner:
         stopped_at = self._run_batch(batch)
         if stopped_at is None:
             return
-        # A case after the first stopped the batch, or was refused while the run held graphs: it
-        # runs first, on its own. If it gets further there, the batch held more than fits.
+        # A case stopped the batch (the first only by hanging, perhaps at the batch's timeout),
+        # or was refused while the run held graphs: it runs first, on its own. If a later one
+        # gets further there, the batch held more than fits.
         self._run_from(self.position[batch[stopped_at].id], alone=True)
         again = self.results.get(batch[stopped_at].id)
-        if again is not None and again.outcome not in _STOPPED and not _refused_early(again):
+        if stopped_at and again is not None and again.outcome not in _STOPPED and not _refused_early(again):
             self.batch_size = max(1, min(self.batch_size, stopped_at))
 
     def _run_batch(self, batch: Sequence[CorpusCase]) -> int | None:
@@ -280,9 +292,9 @@ class CorpusRunner:
             outputs = native_outputs(case).outputs
             assert outputs is not None
             placed.append(_place_case(encoder, case, outputs, self.encoding, self.packaging))
-        run = self.host.run(
-            driver_wasm(encoder.imports), encoder.script.to_bytes(), {}, self.timeout + CASE_SECONDS * len(batch)
-        )
+        run_guest = self.host.run if len(batch) == 1 else self.run_batch
+        timeout = self.timeout + CASE_SECONDS * (len(batch) - 1)
+        run = run_guest(driver_wasm(encoder.imports), encoder.script.to_bytes(), {}, timeout)
         self.processes += 1
         try:
             result: ScriptResult | None = ScriptResult(parse_transcript(run.stdout)) if run.stdout else None
@@ -291,7 +303,8 @@ class CorpusRunner:
         verdicts = [self._judge(case, run, result) for case in placed]
         for index, verdict in enumerate(verdicts):
             operators = placed[index].case.operators
-            late = index > 0 and (
+            # A hang in a batch may be the batch's timeout, shorter than a case's own.
+            late = (index > 0 or (len(batch) > 1 and verdict.outcome == "hung")) and (
                 verdict.outcome in _STOPPED or _held_against(verdicts, index, self._refused_alone, operators)
             )
             if late:

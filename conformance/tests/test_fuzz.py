@@ -4,7 +4,7 @@ Deselected unless ``--wasi-nn-fuzz`` asks for scripts. Hypothesis draws the scri
 (:func:`conformance.fuzz.hostile_scenarios`) in chunks until the scripts or the minutes
 (``--wasi-nn-fuzz-minutes``) run out; its example database lives in the suite's cache, so a
 script that failed once is tried first by the next campaign. The campaign stops at its first
-failure, shrunk, with its reproducer in the report like any other; it prints one line of
+failure, shrunk unless it hung, with its reproducer in the report like any other; it prints one line of
 counters and writes ``fuzz.json`` beside the other reports. The soak
 (:mod:`conformance.soak`) writes ``soak.json``.
 """

@@ -1,11 +1,12 @@
 """Run a WASI guest on a mutant host from the command line, as ``wasi-nn-conformance run`` does.
 
-    python tests/mutants/run_mutant.py NAME [--graph NAME=MODEL ...] [--revision REV] GUEST
+    python tests/mutants/run_mutant.py NAME[:FACTORY] [--graph NAME=MODEL ...] [--revision REV] GUEST
 
 The standard streams pass through and the exit code is the guest's; a trap prints the wasm
 backtrace and exits 134. This is how the subprocess mutants (a host that crashes, one that
 hangs) are tested: ``--wasi-nn-host-command 'python tests/mutants/run_mutant.py NAME {graphs} {wasm}'``.
 Any mutant runs this way, as its module's ``factory`` builds it: with limits no run reaches.
+``NAME:FACTORY`` runs another factory of the module (a mutant's control, say).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from conformance.revisions import revision
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the guest on the mutant; returns the exit status."""
     parser = argparse.ArgumentParser(prog="run_mutant.py", description=__doc__.splitlines()[0])
-    parser.add_argument("mutant", help="the mutant's module name in tests/mutants")
+    parser.add_argument("mutant", help="the mutant's module name in tests/mutants, with :FACTORY for another factory")
     parser.add_argument("guest", type=Path, help="the guest module (.wasm or .wat)")
     parser.add_argument("--graph", action="append", default=[], metavar="NAME=MODEL", help="a model for load_by_name")
     parser.add_argument("--revision", default="current", help="the WITX revision to link (default: current)")
@@ -37,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not found:
             parser.error(f"expected --graph NAME=MODEL, got {graph!r}")
         graphs[name] = Path(model)
-    factory = importlib.import_module(f"mutants.{arguments.mutant}").factory
+    module, _, name = arguments.mutant.partition(":")
+    factory = getattr(importlib.import_module(f"mutants.{module}"), name or "factory")
     return run_command_line(
         arguments.guest,
         [],
