@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
 from types import ModuleType
 
@@ -13,6 +15,7 @@ import pytest
 from conformance import bench, models
 from conformance.bench import HostCalls, RoundTimingHost
 from conformance.host import BACKENDS, GuestOptions, GuestRun, make_backend, run_guest
+from conformance.host.linker import link as conformance_link
 from conformance.revisions import revision
 
 nn = revision().bindings
@@ -88,6 +91,14 @@ def test_a_small_benchmark_reports_every_field_with_sane_numbers_for_both_backen
             assert value > 0
         assert math.isfinite(result.overhead_us)
         assert math.isfinite(result.ratio_percent)
+        for layer in (result.host_direct_us, result.idle_guest_us, result.bare_calls_us):
+            assert math.isfinite(layer)
+            assert layer > 0
+        # The parts of a round add up to it, and the host's own part is two of them.
+        assert sum(astuple(result.breakdown)) == pytest.approx(result.guest_us)
+        assert result.breakdown.engine_us == result.native_us
+        assert result.breakdown.calls_us == result.bare_calls_us
+        assert result.own_us == pytest.approx(result.breakdown.host_us + result.breakdown.glue_us)
         assert len(result.native_us_by_repetition) == len(result.guest_us_by_repetition) == repeat
         # Every repetition is one guest run of warm-up + timed + 1 rounds, each seen by the host.
         assert result.guest_rounds_run == repeat * per_run
@@ -95,7 +106,7 @@ def test_a_small_benchmark_reports_every_field_with_sane_numbers_for_both_backen
 
     # The design's targets are about onnxruntime; tract is compared with it instead.
     assert [(target.backend, target.model, target.metric) for target in report.targets] == [
-        ("onnxruntime", "mlp", "overhead_us")
+        ("onnxruntime", "mlp", "own_us")
     ]
     (comparison,) = report.comparisons
     assert (comparison.model, comparison.backend, comparison.baseline) == ("mlp", "tract", "onnxruntime")
@@ -136,12 +147,39 @@ def test_every_other_repetition_runs_a_models_blocks_in_reverse(monkeypatch: pyt
         blocks.append((self.backend_name, "guest"))
         self.guest_times.append([2.0])
 
+    def time_layer(name: str, times: str) -> Callable[[bench._ModelBench], None]:
+        def time(self: bench._ModelBench) -> None:
+            blocks.append((self.backend_name, name))
+            getattr(self, times).append([1.5])
+
+        return time
+
     monkeypatch.setattr(bench._ModelBench, "time_native", time_native)
     monkeypatch.setattr(bench._ModelBench, "time_guest", time_guest)
+    monkeypatch.setattr(bench._ModelBench, "time_host_direct", time_layer("host", "host_direct_times"))
+    monkeypatch.setattr(bench._ModelBench, "time_bare_calls", time_layer("calls", "bare_calls_times"))
+    monkeypatch.setattr(bench._ModelBench, "time_idle_guest", time_layer("glue", "idle_guest_times"))
     bench.run_benchmark(["mlp"], rounds=1, repeat=2)
 
-    forward = [("onnxruntime", "native"), ("onnxruntime", "guest"), ("tract", "native"), ("tract", "guest")]
+    layers = ["native", "host", "calls", "glue", "guest"]
+    forward = [(backend, layer) for backend in ("onnxruntime", "tract") for layer in layers]
     assert blocks == forward + forward[::-1]
+
+
+@pytest.mark.parametrize("linking", ["glue", "bare"])
+def test_the_idle_layers_run_the_guest_s_rounds_with_nothing_behind_them(tmp_path: Path, linking: str) -> None:
+    """The glue and calls layers: the same guest, its rounds stamped, no model ever loaded."""
+    (tmp_path / "mlp.onnx").write_bytes(b"not a model: the idle host never reads it")
+    (tmp_path / "input.bin").write_bytes(bench.bench_input("mlp").tobytes())
+    host = bench.IdleHost(output_bytes=16)
+    link = bench.link_answering_success if linking == "bare" else conformance_link
+    options = GuestOptions(argv=("bench", "mlp.onnx", "input.bin", "5", "1", "16"), dirs=[(str(tmp_path), ".")])
+    run = run_guest(bench.BENCH_GUEST, lambda bindings: host, nn, options, linking=link)
+    assert (run.exit_code, run.stderr, run.trap) == (0, b"", None)
+    assert len(host.round_starts) == 5
+    # Through the glue the result is stored in guest memory; bare calls store nothing.
+    output_bytes = 0 if linking == "bare" else 16
+    assert run.stdout == f"bench: 5 rounds, output 0 is {output_bytes} bytes\n".encode()
 
 
 def test_main_prints_the_table_and_writes_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,7 +189,8 @@ def test_main_prints_the_table_and_writes_json_and_markdown(tmp_path: Path, caps
     printed = capsys.readouterr().out
     assert "mlp            onnxruntime" in printed
     assert "mlp            tract" in printed
-    assert "target mlp on onnxruntime: overhead per round under 50 µs" in printed
+    assert "target mlp on onnxruntime: the host's own part of a round" in printed
+    assert "mlp on onnxruntime: engine " in printed
     assert "mlp: tract takes" in printed
     written = json.loads((tmp_path / "bench" / "bench.json").read_text(encoding="utf-8"))
     assert {"created", "settings", "machine", "packages", "results", "targets", "comparisons"} <= written.keys()
@@ -162,6 +201,7 @@ def test_main_prints_the_table_and_writes_json_and_markdown(tmp_path: Path, caps
         assert result["host_calls"]["set_input"] == bench.WARMUP_ROUNDS + 5 + 1
     markdown = (tmp_path / "bench" / "bench.md").read_text(encoding="utf-8")
     assert "| mlp | onnxruntime |" in markdown
+    assert "| model | backend | engine | host | glue | calls | rest |" in markdown
     assert "| mlp | tract |" in markdown
 
 

@@ -21,6 +21,7 @@ import logging
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -100,14 +101,16 @@ class GuestMemory:
         pointer to it, a stored one is its fields themselves.
         """
         kind = info.kind
+        if kind in ("int", "handle"):
+            return next(raw)
         if kind == "enum":
             assert info.python is not None
             value = next(raw)
-            try:
-                return info.python(value)
-            except ValueError:
+            member = _members(info.python).get(value)
+            if member is None:
                 situation = _UNKNOWN_ENUM_VALUE.get(info.name, Situation.ENUM_VALUE_UNKNOWN)
-                raise HostFault(situation, self.bindings, f"{value} is not a {info.name}") from None
+                raise HostFault(situation, self.bindings, f"{value} is not a {info.name}")
+            return member
         if kind in ("list", "string"):
             pointer, length = next(raw), next(raw)
             element = info.element
@@ -121,14 +124,13 @@ class GuestMemory:
                 # Integers need no decoding beyond unpacking: bytes stay a zero-copy view.
                 return data if element.size == 1 else list(struct.unpack(f"<{length}{element.format}", data))
             return [
-                self.decode(element, iter(values), stored=True)
-                for values in struct.iter_unpack("<" + element.format, data)
+                self.decode(element, iter(values), stored=True) for values in _layout(element.format).iter_unpack(data)
             ]
         if kind == "record":
             fields = raw
             if not stored:
                 pointed = self.span(next(raw), info.size, info.align)
-                fields = iter(struct.unpack_from("<" + info.format, pointed))
+                fields = iter(_layout(info.format).unpack_from(pointed))
             assert info.value is not None
             return info.value(*(self.decode(field.type, fields, stored=True) for field in info.fields))
         if kind == "pointer":
@@ -136,23 +138,40 @@ class GuestMemory:
         return next(raw)
 
 
-HostFunction = Callable[..., int]
+@cache
+def _layout(format: str) -> struct.Struct:
+    """The little-endian :class:`struct.Struct` of a ``TypeInfo.format``, made once."""
+    return struct.Struct("<" + format)
+
+
+@cache
+def _members(enum_type: type[enum.IntEnum]) -> dict[int, enum.IntEnum]:
+    """The members of a generated enum by value: a dictionary lookup, where calling the class costs a microsecond."""
+    return {int(member): member for member in enum_type}
+
+
+HostFunction = Callable[..., "int | wasmtime.Val"]
+"""The wasm-facing function of an import: ``(caller, *core_arguments) -> errno``."""
+
+_NO_MEMORY = memoryview(b"")
+"""What a call that reads and writes no guest memory (``compute``) is given as memory."""
 
 
 def link(linker: wasmtime.Linker, host: object, bindings: ModuleType) -> None:
     """Define every function of ``bindings`` in ``linker``, calling the same-named method of ``host``."""
     signatures: dict[str, FunctionSignature] = bindings.FUNCTIONS
-    # The guest's memory export, looked up on the first call: a Linker linked here serves one
-    # guest instance, and the lookup is a fifth of a call's cost.
-    memory: list[wasmtime.Memory] = []
+    memory = _CallerMemory(bindings)
     for name, signature in signatures.items():
-        core_type = wasmtime.FuncType(
-            [_VALTYPES[core] for core in signature.core_params],
-            [_VALTYPES[core] for core in signature.core_results],
-        )
-        method = getattr(host, name)
-        bridge = _bridge(signature, method, bindings, memory)
-        linker.define_func(bindings.MODULE_NAME, name, core_type, bridge, access_caller=True)
+        bridge = _bridge(signature, getattr(host, name), bindings, memory)
+        linker.define_func(bindings.MODULE_NAME, name, core_type(signature), bridge, access_caller=True)
+
+
+def core_type(signature: FunctionSignature) -> wasmtime.FuncType:
+    """The core-wasm type of a function, as the guest imports it."""
+    return wasmtime.FuncType(
+        [_VALTYPES[core] for core in signature.core_params],
+        [_VALTYPES[core] for core in signature.core_results],
+    )
 
 
 _VALTYPES = {
@@ -163,29 +182,73 @@ _VALTYPES = {
 }
 
 
+class _CallerMemory:
+    """The memory export of the one guest instance a linker serves, and a view of it.
+
+    Both are kept between calls: looking the export up is a fifth of a call's cost, and
+    making a view another. A kept view stays right while the memory keeps its size, since
+    wasm memory never shrinks and moves only when it grows; so each call asks for the size
+    alone, and a new view is made after a growth.
+    """
+
+    def __init__(self, bindings: ModuleType) -> None:
+        self.bindings = bindings
+        self.export: wasmtime.Memory | None = None
+        self.view = _NO_MEMORY
+
+    def check_exported(self, caller: wasmtime.Caller) -> wasmtime.Memory:
+        """The caller's memory export; a fault when it has none, whatever the call."""
+        if self.export is None:
+            export = caller.get("memory")
+            if not isinstance(export, wasmtime.Memory):
+                raise HostFault(
+                    Situation.NO_MEMORY_EXPORT, self.bindings, "the caller exports no memory named 'memory'"
+                )
+            self.export = export
+        return self.export
+
+    def bytes(self, caller: wasmtime.Caller) -> memoryview:
+        """A zero-copy view of the caller's whole memory, as it is now."""
+        export = self.check_exported(caller)
+        size = export.data_len(caller)
+        if size != len(self.view):
+            self.view = memoryview(export.get_buffer_ptr(caller, size)).cast("B")
+        return self.view
+
+
+def _touches_memory(signature: FunctionSignature) -> bool:
+    """Whether a call of ``signature`` reads or writes guest memory: a range, a record or a result."""
+    return signature.out_pointer is not None or any(
+        param.type.kind in ("list", "string", "record", "pointer") for param in signature.params
+    )
+
+
 def _bridge(
-    signature: FunctionSignature, method: Callable[..., Any], bindings: ModuleType, memory_cache: list[wasmtime.Memory]
+    signature: FunctionSignature, method: Callable[..., Any], bindings: ModuleType, memory: _CallerMemory
 ) -> HostFunction:
     """The wasm-facing function of one WITX function."""
     params = signature.params
     result = signature.result
     out_pointer = signature.out_pointer
     masks = [_UNSIGNED_MASK.get(core, -1) for core in signature.core_params]
-    success = int(bindings.NnErrno.SUCCESS)
+    touches_memory = _touches_memory(signature)
+    result_layout = _layout(result.format) if result is not None else None
+    # wasmtime-py turns a returned int into a wasm value by building and comparing types on
+    # every call; a ready value of the right type skips most of that.
+    answers = {int(errno): wasmtime.Val.i32(int(errno)) for errno in bindings.NnErrno}
+    success = answers[int(bindings.NnErrno.SUCCESS)]
     failure_errno: enum.IntEnum = bindings.NnErrno.RUNTIME_ERROR
-    failure = int(failure_errno)
+    failure = answers[int(failure_errno)]
     name = signature.name
 
-    def call(caller: wasmtime.Caller, *arguments: int) -> int:
+    def call(caller: wasmtime.Caller, *arguments: int) -> wasmtime.Val:
         try:
-            if not memory_cache:
-                export = caller.get("memory")
-                if not isinstance(export, wasmtime.Memory):
-                    raise HostFault(Situation.NO_MEMORY_EXPORT, bindings, "the caller exports no memory named 'memory'")
-                memory_cache.append(export)
-            memory = memory_cache[0]
-            size = memory.data_len(caller)
-            guest = GuestMemory(memoryview(memory.get_buffer_ptr(caller, size)).cast("B"), bindings)
+            if touches_memory:
+                view = memory.bytes(caller)
+            else:
+                memory.check_exported(caller)  # missing_memory answers every call, even one that reads none
+                view = _NO_MEMORY
+            guest = GuestMemory(view, bindings)
             unsigned = [argument & mask for argument, mask in zip(arguments, masks, strict=True)]
             raw = iter(unsigned)
             decoded = [guest.decode(param.type, raw) for param in params]
@@ -194,14 +257,14 @@ def _bridge(
                 result_view = guest.span(unsigned[out_pointer], result.size, result.align)
             value = method(*decoded)
             if result_view is not None:
-                assert result is not None
-                struct.pack_into("<" + result.format, result_view, 0, value)
+                assert result_layout is not None
+                result_layout.pack_into(result_view, 0, value)
             return success
         except ErrnoError as error:
             errno: enum.IntEnum = error.errno
             if log.isEnabledFor(logging.DEBUG):  # the suite makes invalid calls by the thousand
                 log.debug("%s failed: %s", name, error, extra={"failed_call": FailedCall(name, errno, _reason(error))})
-            return int(errno)
+            return answers[int(errno)]
         except Exception as error:
             failed = FailedCall(name, failure_errno, f"{type(error).__name__}: {error}", unexpected=True)
             log.exception("%s failed unexpectedly; answering runtime_error", name, extra={"failed_call": failed})

@@ -43,6 +43,9 @@ HOST_PREFIX = "wasi-nn:"
 
 HostFactory = Callable[[ModuleType], object]
 
+Linking = Callable[[wasmtime.Linker, object, ModuleType], None]
+"""What defines a host's ``wasi_ephemeral_nn`` functions in a linker (:func:`~conformance.host.linker.link`)."""
+
 #: A function's core-wasm parameter and result types, e.g. ``(("i32", "i32"), ("i32",))``.
 CoreSignature = tuple[tuple[str, ...], tuple[str, ...]]
 
@@ -306,18 +309,21 @@ def run_guest(
     options: GuestOptions,
     *,
     trap_unknown_imports: bool = False,
+    linking: Linking = link,
 ) -> GuestRun:
     """Instantiate ``guest`` with WASI and the host ``host_factory(bindings)`` and run ``_start``.
 
     With ``trap_unknown_imports``, function imports the host lacks are linked to functions
-    that trap when called. :class:`SetupError` is raised when the guest is no module or
-    has no ``_start`` or a folder cannot be preopened.
+    that trap when called. ``linking`` defines the host's functions in the linker: the
+    reference glue by default (the benchmark also measures the calls without it).
+    :class:`SetupError` is raised when the guest is no module or has no ``_start`` or a
+    folder cannot be preopened.
     """
     module = load_module(guest)
     store = wasmtime.Store(_engine())
     linker = wasmtime.Linker(_engine())
     linker.define_wasi()
-    link(linker, host_factory(bindings), bindings)
+    linking(linker, host_factory(bindings), bindings)
     if trap_unknown_imports:
         _define_traps(linker, store, module, bindings)
     with tempfile.TemporaryDirectory(prefix="wasi-nn-guest-") as scratch:
