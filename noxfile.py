@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nox
@@ -102,19 +105,68 @@ def fuzz(session: nox.Session) -> None:
 
     --examples N (default 10000) and --minutes M bound it; it stops at its first failure, with
     a reproducer. --soak runs the soak instead (10,000 rounds and 10,000 failing loads, memory
-    read at rounds 1, 1,000 and 10,000; in-process hosts). Other arguments after -- go to
-    pytest, as for the conformance session: --wasi-nn-host NAME, --wasi-nn-report DIR, ...
+    read at rounds 1, 1,000 and 10,000; in-process hosts). --hypofuzz runs HypoFuzz, the
+    coverage-guided fuzzer, over the suite's property tests for --minutes (default 10), then
+    the property tests once more, which replay first what it found: failures get reports and
+    reproducers in reports/hypofuzz/. Other arguments after -- go to pytest, as for the
+    conformance session: --wasi-nn-host NAME, --wasi-nn-report DIR, ...
     """
     arguments = list(session.posargs)
     examples = _take_option(arguments, "--examples", "10000")
     minutes = _take_option(arguments, "--minutes", None)
     soak = "--soak" in arguments
-    arguments = [argument for argument in arguments if argument != "--soak"]
+    hypofuzz = "--hypofuzz" in arguments
+    arguments = [argument for argument in arguments if argument not in ("--soak", "--hypofuzz")]
+    extras = ["wasmtime"] if any("wasmtime" in argument for argument in arguments) else []
+    install(session, extras=",".join([*extras, "fuzz"] if hypofuzz else extras))
+    if hypofuzz:
+        _hypofuzz(session, float(minutes or 10), arguments)
+        return
     chosen = ["--wasi-nn-soak"] if soak else [f"--wasi-nn-fuzz={examples}"]
     if minutes and not soak:
         chosen.append(f"--wasi-nn-fuzz-minutes={minutes}")
-    install(session, extras="wasmtime" if any("wasmtime" in argument for argument in arguments) else "")
     session.run("pytest", "--pyargs", "conformance.tests.test_fuzz", *chosen, "--wasi-nn-corpus=none", *arguments)
+
+
+def _hypofuzz(session: nox.Session, minutes: float, arguments: list[str]) -> None:
+    """HypoFuzz over the property tests for ``minutes``, then the property tests, replaying what it found.
+
+    One HypoFuzz process per test: a worker that moves from one test to another tears the
+    suite's session fixture down under the next. All use the example database in the working
+    folder, where HypoFuzz saves what fails. The derandomized profile of CI would leave HypoFuzz
+    nothing to fuzz, so the profile is named. HypoFuzz runs until it is stopped: it gets SIGINT
+    when the minutes are up. Each process's output goes to hypofuzz-TEST.log in the report folder.
+    """
+    report = _take_option(arguments, "--wasi-nn-report", "reports/hypofuzz")
+    assert report is not None
+    selection = ["--pyargs", "conformance.tests", "-m", "hypothesis", "--wasi-nn-corpus=none", *arguments]
+    listed = session.run("pytest", *selection, "--collect-only", "-q", silent=True)
+    if not isinstance(listed, str):
+        return  # nox --install-only
+    tests = sorted({line.rpartition("::")[2].partition("[")[0] for line in listed.splitlines() if "::" in line})
+    Path(report).mkdir(parents=True, exist_ok=True)
+    fuzzer = str(Path(session.bin) / "hypothesis")
+    processes = []
+    for test in tests:
+        command = [fuzzer, "fuzz", "-n", "1", "--no-dashboard", "--", *selection, "-k", test]
+        command.append("--hypothesis-profile=conformance")
+        log = Path(report) / f"hypofuzz-{test}.log"
+        session.log(f"HypoFuzz for {minutes:g} minutes: {' '.join(command)} > {log}")
+        with log.open("wb") as output:
+            processes.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True))
+    deadline = time.monotonic() + minutes * 60
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    session.run("pytest", *selection, "--hypothesis-profile=dev", f"--wasi-nn-report={report}")
 
 
 def _take_option(arguments: list[str], name: str, default: str | None) -> str | None:

@@ -142,3 +142,40 @@ def test_the_soak_catches_a_host_that_keeps_memory_per_load(tmp_path_factory: py
     assert found["failing loads"]["growth_mib"] > 400
     assert found["rounds"]["growth_mib"] > 400
     assert "OVER the 16 MiB bound" in run.output
+
+
+_COLLECT = """
+import json, sys
+from hypofuzz.collection import collect_tests
+found = collect_tests(sys.argv[1:])
+print(json.dumps({"targets": [target.nodeid for target in found.fuzz_targets], "left": found.not_collected}))
+"""
+
+
+def _hypofuzz_targets(*options: str) -> dict[str, Any]:
+    """What HypoFuzz would fuzz of the suite's property tests (``nox -s fuzz -- --hypofuzz``), and what it leaves."""
+    selection = ("--pyargs", "conformance.tests", "-m", "hypothesis", "--wasi-nn-corpus=none", "-p", "no:cacheprovider")
+    completed = subprocess.run(
+        [sys.executable, "-c", _COLLECT, *selection, *options], capture_output=True, text=True, check=True, cwd=PROJECT
+    )
+    found: dict[str, Any] = json.loads(completed.stdout.splitlines()[-1])
+    return found
+
+
+def test_hypofuzz_fuzzes_every_property_test_of_the_suite_under_the_profile_the_session_names() -> None:
+    found = _hypofuzz_targets("--hypothesis-profile=conformance")
+    assert not found["left"], found["left"]
+    names = {target.rpartition("::")[2].partition("[")[0] for target in found["targets"]}
+    assert {
+        "test_outputs_equal_native_onnxruntime_for_any_values_and_buffer_slack",
+        "test_hostile_memory_layouts_get_errnos_and_leave_the_host_running",
+        "test_invalid_arguments_get_the_errno_of_the_clause_they_violate",
+        "test_graphs_built_on_the_fly_compute_like_native_onnxruntime",
+    } <= names
+
+
+def test_hypofuzz_would_fuzz_nothing_under_the_derandomized_profile_of_ci() -> None:
+    """Why the session names the profile: CI's derandomizes, and HypoFuzz leaves such tests alone."""
+    found = _hypofuzz_targets("--hypothesis-profile=ci")
+    assert found["targets"] == []
+    assert {reason["status_reason"] for reason in found["left"].values()} == {"sets_derandomize"}
