@@ -52,6 +52,20 @@ def test_a_heavy_run_gets_all_its_caller_allows_and_is_no_measure_of_the_others(
     assert policy.timeout(120) == 10
 
 
+def test_a_resumable_run_adapts_by_its_weight_and_is_no_measure_of_the_others() -> None:
+    # A corpus batch of 64 cases: 120 s and 2 s per further case. Cut short, it costs a rerun.
+    policy = TimeoutPolicy(ceiling=120, factor=10, floor=10)
+    assert policy.timeout(246, resumable=True) == 246  # nothing measured yet
+    policy.settle(ran(1.5), 120)
+    assert policy.timeout(246, resumable=True) == pytest.approx(15 * 2.05)
+    assert policy.timeout(246) == 246  # the same allowance, not resumable: a heavy run
+    policy.settle(ran(20), 246, resumable=True)
+    assert policy.slowest == pytest.approx(1.5)
+    assert policy.settle(hung(30.75), 246, "test_a", resumable=True).message.endswith(
+        "(timeout: 10 x the slowest run so far, 1.5 s x 2.05 for a heavier run, --wasi-nn-timeout-factor)"
+    )
+
+
 def test_a_run_allowed_less_than_the_ceiling_is_measured_and_timed_in_proportion() -> None:
     policy = TimeoutPolicy(ceiling=120, factor=10, floor=0)
     policy.settle(ran(1.5), 60)
