@@ -13,9 +13,16 @@ Subsystems, each a module or subpackage:
 - running the suite: :mod:`~conformance.scenario`, :mod:`~conformance.examples`,
   :mod:`~conformance.special`, :mod:`~conformance.plugin` and the tests in
   :mod:`conformance.tests`;
-- what a run leaves: :mod:`~conformance.results` (the ledger), :mod:`~conformance.expectations`,
-  :mod:`~conformance.reports`, :mod:`~conformance.replay`;
-- tools: :mod:`~conformance.cli`, :mod:`~conformance.bench`, :mod:`~conformance.cache`.
+- what a run leaves, each layer importing only those before it:
+  :mod:`~conformance.expectations` (the file of known departures),
+  :mod:`~conformance.results` (the ledger), :mod:`~conformance.reproducers` (the failure-case
+  format), then :mod:`~conformance.reports` and :mod:`~conformance.replay`, then
+  :mod:`~conformance.expectations_update` (``--update-expectations``); the plugin and the
+  command line sit on top;
+- tools: :mod:`~conformance.cli`, :mod:`~conformance.bench`;
+- underneath everything: :mod:`~conformance.errors` (one root for the suite's errors,
+  :class:`~conformance.errors.UsageError` for a person's mistakes) and
+  :mod:`~conformance.paths` (where files are, the cache, writing files whole).
 """
 
 __version__ = "0.1.0"

@@ -63,11 +63,13 @@ import numpy.typing as npt
 import conformance
 from conformance import models
 from conformance.bindings import GuestPointer
+from conformance.errors import ConformanceError, UsageError
 from conformance.host import BACKENDS, GuestOptions, ReferenceHost, make_backend, run_guest
 from conformance.host.backend import Backend
+from conformance.paths import GUESTS_DIR
 from conformance.revisions import revision
 
-BENCH_GUEST = Path(__file__).parent / "fixtures" / "guests" / "bench.wat"
+BENCH_GUEST = GUESTS_DIR / "bench.wat"
 """The guest whose rounds are timed (``bench MODEL INPUT ROUNDS D0 [D1 ...]``)."""
 
 DEFAULT_MODELS = ("mlp", "mobilenet_v2")
@@ -194,7 +196,7 @@ class BenchReport:
     comparisons: tuple[BackendComparison, ...] = field(default=())
 
 
-class BenchError(RuntimeError):
+class BenchError(ConformanceError, RuntimeError):
     """The benchmark could not measure (the guest failed, or did not do the rounds asked for)."""
 
 
@@ -383,10 +385,10 @@ def run_benchmark(
     model. ``progress``, if given, is told what is being measured as the run goes on.
     """
     if repeat < 1 or (rounds is not None and rounds < 1):
-        raise ValueError("rounds and repeat must be at least 1")
+        raise UsageError("rounds and repeat must be at least 1")
     backends = list(dict.fromkeys(backends))
     if not backends or not set(backends) <= set(BACKENDS):
-        raise ValueError(f"backends must be some of {', '.join(BACKENDS)}, got {backends}")
+        raise UsageError(f"backends must be some of {', '.join(BACKENDS)}, got {backends}")
     with tempfile.TemporaryDirectory(prefix="wasi-nn-bench-") as scratch:
         benches_by_model: dict[str, list[_ModelBench]] = {}
         for name in model_names:

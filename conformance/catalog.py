@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+from conformance.errors import ConformanceError
 from conformance.revisions import REVISIONS
 from conformance.revisions import revision as find_revision
 
@@ -33,7 +34,7 @@ LINK = "link"
 """The call of clauses about instantiating a guest rather than about one function."""
 
 
-class CatalogError(ValueError):
+class CatalogError(ConformanceError, ValueError):
     """The catalog breaks one of its rules; each line of the message names the file and the clause."""
 
     def __init__(self, origin: str, problems: Sequence[str]) -> None:

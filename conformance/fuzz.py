@@ -30,7 +30,6 @@ from typing import Any, get_args
 from hypothesis import strategies as st
 
 from conformance.adapters.base import Capabilities
-from conformance.cache import write_atomically
 from conformance.catalog import Judgement
 from conformance.examples import ready, tensor_type
 from conformance.model import (
@@ -52,6 +51,7 @@ from conformance.model import (
     TensorFault,
 )
 from conformance.models import NUMPY_DTYPES
+from conformance.paths import write_atomically
 from conformance.scenario import MiB
 
 MEMORY_BOUND = 256 * MiB

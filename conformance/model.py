@@ -29,6 +29,7 @@ from conformance import models, oracle
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import builders
 from conformance.catalog import Catalog
+from conformance.errors import ConformanceError
 
 # -- operations -----------------------------------------------------------------------------
 
@@ -211,7 +212,7 @@ class Prediction:
     tensor_type: str = ""
 
 
-class NotAskable(Exception):
+class NotAskable(ConformanceError):
     """The operation asks for something outside the host's capabilities or the revision."""
 
 

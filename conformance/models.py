@@ -26,6 +26,8 @@ import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
+from conformance.paths import FIXTURES_DIR
+
 TensorType = Literal["f16", "f32", "f64", "u8", "i32", "i64"]
 """A tensor element type, named as in the WITX ``tensor-type`` enum."""
 
@@ -66,7 +68,7 @@ OPSET_VERSION = 14
 PRODUCER_NAME = "wasi-nn-conformance"
 PRODUCER_VERSION = "1"
 
-MANIFEST_PATH = Path(__file__).parent / "fixtures" / "models" / "manifest.json"
+MANIFEST_PATH = FIXTURES_DIR / "models" / "manifest.json"
 CLASSIFIER_INPUT_SHAPE = (1, 3, 224, 224)
 CLASSIFIER_CLASSES = 1000
 

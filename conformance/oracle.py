@@ -11,7 +11,6 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,11 +18,12 @@ import numpy.typing as npt
 import onnxruntime
 
 from conformance import models
+from conformance.paths import FIXTURES_DIR
 
 # Inference failures the oracle predicts are expected; keep onnxruntime's log off stderr.
 onnxruntime.set_default_logger_severity(3)
 
-TOLERANCES_PATH = Path(__file__).parent / "fixtures" / "tolerances.toml"
+TOLERANCES_PATH = FIXTURES_DIR / "tolerances.toml"
 
 
 def native_session(model: bytes, threads: int = 0, log_severity: int = 3) -> onnxruntime.InferenceSession:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
+from conformance.errors import UsageError
+
 DEFAULT_REVISION = "2023-08"
 """The current revision (six functions with ``load_by_name``), which Wasmtime 21+,
 WasmEdge 0.15+ and WAMR 2.4+ speak."""
@@ -31,10 +33,17 @@ REVISIONS: dict[str, Revision] = {
 """Every revision by name, the default first."""
 
 
+class UnknownRevision(UsageError, KeyError):
+    """A revision the suite does not know was asked for; the message names the known ones.
+
+    A :class:`KeyError` too, as a lookup of :data:`REVISIONS` by name would raise.
+    """
+
+
 @cache
 def revision(name: str = DEFAULT_REVISION) -> Revision:
-    """The revision called ``name`` (``current`` means the default); ``KeyError`` names the known ones."""
+    """The revision called ``name`` (``current`` means the default); :class:`UnknownRevision` names the known ones."""
     key = DEFAULT_REVISION if name == "current" else name
     if key not in REVISIONS:
-        raise KeyError(f"unknown WITX revision {name!r}; known: current, {', '.join(REVISIONS)}")
+        raise UnknownRevision(f"unknown WITX revision {name!r}; known: current, {', '.join(REVISIONS)}")
     return REVISIONS[key]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 
 import wasmtime
@@ -21,9 +20,9 @@ from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.catalog import CallOutcome, Facts, Judgement, judge, load_catalog
 from conformance.guest.driver import driver_wasm, parse_transcript
 from conformance.guest.encoder import ScriptEncoder
+from conformance.paths import GUESTS_DIR
 from conformance.revisions import revision
 
-GUESTS = Path(__file__).parent / "fixtures" / "guests"
 TIMEOUT = 60.0
 
 
@@ -95,10 +94,10 @@ def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout
         wasm, interpret, description = _link(revision("2022-10").bindings)
         description = "the driver built for the 2022-10 imports, with an empty script"
     elif clause_id == "link.unknown-import":
-        wasm = bytes(wasmtime.wat2wasm((GUESTS / "unknown_import.wat").read_text()))
+        wasm = bytes(wasmtime.wat2wasm((GUESTS_DIR / "unknown_import.wat").read_text()))
         interpret, description = _unknown_import, "fixtures/guests/unknown_import.wat"
     elif clause_id == "memory.missing-export":
-        wasm = bytes(wasmtime.wat2wasm((GUESTS / "no_memory.wat").read_text()))
+        wasm = bytes(wasmtime.wat2wasm((GUESTS_DIR / "no_memory.wat").read_text()))
         interpret, description = (lambda run: _missing_memory(run, bindings)), "fixtures/guests/no_memory.wat"
     else:
         raise KeyError(clause_id)

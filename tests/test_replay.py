@@ -18,7 +18,8 @@ from conformance import cli, models
 from conformance.adapters.inprocess import reference_adapter
 from conformance.examples import EXAMPLES
 from conformance.model import Compute, Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput
-from conformance.replay import FAILS_OTHERWISE, REPRODUCED, scenario_from_json, scenario_to_json
+from conformance.replay import FAILS_OTHERWISE, REPRODUCED
+from conformance.reproducers import scenario_from_json, scenario_to_json
 from conformance.revisions import revision
 from conformance.special import SPECIAL_CLAUSES
 from tests.hosts.errno_host import DEPARTING_CLAUSE
@@ -62,7 +63,7 @@ def test_a_graph_built_on_the_fly_is_built_again_from_its_case(tmp_path: Path) -
         [
             sys.executable,
             "-c",
-            "import json, sys; from conformance import models; from conformance.replay import scenario_from_json; "
+            "import json, sys; from conformance import models; from conformance.reproducers import scenario_from_json; "
             "scenario = scenario_from_json(json.load(open(sys.argv[1]))); "
             "print(len(models.model_bytes(scenario.operations[0].fixture)))",
             str(tmp_path / "scenario.json"),

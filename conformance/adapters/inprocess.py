@@ -16,8 +16,9 @@ from types import ModuleType
 
 from conformance import __version__, models
 from conformance.adapters.base import Capabilities, RunOutcome
-from conformance.cache import cache_dir
+from conformance.errors import UsageError
 from conformance.host import GuestOptions, ReferenceHost, make_backend, run_guest
+from conformance.paths import cache_dir
 
 PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
 """Makes a host for one guest instance from the revision's bindings and the model files that
@@ -111,7 +112,7 @@ def python_host_adapter(spec: str, bindings: ModuleType, revision: str) -> InPro
     """
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
-        raise ValueError(f"expected a Python host as module:factory, got {spec!r}")
+        raise UsageError(f"expected a Python host as module:factory, got {spec!r}")
     factory = getattr(importlib.import_module(module_name), attribute)
     # The reference host's capabilities, but held to tolerances rather than to the bytes.
     default = dataclasses.replace(reference_capabilities(bindings, revision), bit_exact=False)

@@ -25,7 +25,8 @@ from typing import Any
 
 from conformance import models
 from conformance.adapters.base import PACKAGINGS
-from conformance.cache import cache_dir
+from conformance.errors import UsageError
+from conformance.paths import cache_dir
 
 __all__ = [
     "ONNX_PACKAGINGS",
@@ -51,7 +52,7 @@ def onnx_builders(model: bytes, packaging: str) -> list[bytes]:
         return [model]
     if packaging == "openvino-onnx":
         return [model, b""]
-    raise ValueError(f"packaging {packaging!r} converts the model; these hand over ONNX bytes: {ONNX_PACKAGINGS}")
+    raise UsageError(f"packaging {packaging!r} converts the model; these hand over ONNX bytes: {ONNX_PACKAGINGS}")
 
 
 def builders(fixture: str, packaging: str) -> list[bytes]:
@@ -61,7 +62,7 @@ def builders(fixture: str, packaging: str) -> list[bytes]:
     if packaging == "openvino-ir":
         folder = openvino_ir(fixture)
         return [(folder / name).read_bytes() for name in OPENVINO_IR_FILES]
-    raise ValueError(f"unknown packaging {packaging!r}; known: {', '.join(PACKAGINGS)}")
+    raise UsageError(f"unknown packaging {packaging!r}; known: {', '.join(PACKAGINGS)}")
 
 
 def model_sha256(fixture: str) -> str:

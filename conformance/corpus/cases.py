@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from onnx import TensorProto, numpy_helper
 
 from conformance import models
-from conformance.cache import cache_dir, write_atomically
+from conformance.paths import cache_dir, write_atomically
 from conformance.revisions import revision as find_revision
 
 __all__ = ["Corpus", "CorpusCase", "CorpusIndex", "TensorInfo", "corpus_index", "load_corpus"]

@@ -33,6 +33,7 @@ from conformance.adapters.packaging import ONNX_PACKAGINGS, onnx_builders
 from conformance.corpus.cases import CorpusCase
 from conformance.corpus.oracle import native_outputs
 from conformance.corpus.outcomes import CaseOutcome
+from conformance.errors import ConformanceError
 from conformance.guest.driver import FIRST_FREE_ADDRESS, TranscriptError, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.oracle import EXACT, Tolerance, compare, tolerance
@@ -81,7 +82,7 @@ def _held_against(
     return held and _refused_early(results[index]) and operators not in refused_alone
 
 
-class NotServed(Exception):
+class NotServed(ConformanceError):
     """The host loads no encoding that takes ONNX bytes: it cannot be asked the corpus."""
 
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import onnx
 import onnxruntime
 
+from conformance.errors import ConformanceError
 from conformance.host.situations import Situation
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ NUMPY_TYPES: dict[str, np.dtype[np.generic]] = {
 }
 
 
-class BackendFault(Exception):
+class BackendFault(ConformanceError):
     """A backend refused or failed; the host turns the situation into an errno."""
 
     def __init__(self, situation: Situation, detail: str) -> None:

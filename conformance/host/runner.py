@@ -25,6 +25,7 @@ from typing import NoReturn
 
 import wasmtime
 
+from conformance.errors import ConformanceError, UsageError
 from conformance.host import linker as linker_module
 from conformance.host.linker import FailedCall, link
 from conformance.revisions import REVISIONS
@@ -47,7 +48,7 @@ HostFactory = Callable[[ModuleType], object]
 CoreSignature = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-class SetupError(Exception):
+class SetupError(UsageError):
     """The run cannot start: the guest is no WASI command module, or a folder cannot be preopened.
 
     The message is one line naming the file or folder; these are mistakes of whoever started
@@ -76,7 +77,7 @@ class ImportProblem:
         return f"{self.module}::{self.name}"
 
 
-class LinkError(Exception):
+class LinkError(ConformanceError):
     """The guest imports functions the host lacks, or with other types; ``str()`` is one line."""
 
     def __init__(self, problems: Sequence[ImportProblem], bindings: ModuleType, fitting: Sequence[str]) -> None:
