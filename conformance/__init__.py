@@ -8,8 +8,8 @@ Subsystems, each a module or subpackage:
 - guests: :mod:`~conformance.guest` (the driver, its scripts and transcripts);
 - hosts under test: :mod:`~conformance.adapters`;
 - the spec and its oracles: :mod:`~conformance.catalog` (clauses, ``clauses.toml``),
-  :mod:`~conformance.model` (operations and predictions), :mod:`~conformance.oracle` (native
-  onnxruntime, tolerances), :mod:`~conformance.models` (fixture models);
+  :mod:`~conformance.spec` (operations and predictions), :mod:`~conformance.oracle` (native
+  onnxruntime, tolerances), :mod:`~conformance.fixture_models` (fixture models);
 - running the suite: :mod:`~conformance.scenario`, :mod:`~conformance.examples`,
   :mod:`~conformance.special`, :mod:`~conformance.plugin` and the tests in
   :mod:`conformance.tests`;

@@ -61,7 +61,7 @@ import numpy as np
 import numpy.typing as npt
 
 import conformance
-from conformance import models
+from conformance import fixture_models
 from conformance.bindings import GuestPointer
 from conformance.errors import ConformanceError, UsageError
 from conformance.host import BACKENDS, GuestOptions, ReferenceHost, make_backend, run_guest
@@ -101,7 +101,7 @@ def default_rounds(model: str) -> int:
     models, two backends, ten repetitions) takes about 100 s on a 2-core machine, two thirds
     of it tract's MobileNetV2 rounds.
     """
-    return 150 if "classifier" in models.FIXTURES[model].tags else 2000
+    return 150 if "classifier" in fixture_models.FIXTURES[model].tags else 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,18 +254,18 @@ def _per_round_us(starts: Sequence[int]) -> list[float]:
 
 def bench_input(model: str) -> npt.NDArray[np.float32]:
     """The input the benchmark feeds ``model``: the demo image for classifiers, else seeded noise."""
-    fixture = models.FIXTURES[model]
+    fixture = fixture_models.FIXTURES[model]
     if len(fixture.inputs) != 1 or fixture.inputs[0].tensor_type != "f32" or fixture.inputs[0].is_dynamic:
         raise BenchError(f"{model}: the bench guest feeds one f32 input of a fixed shape")
     if "classifier" in fixture.tags:
-        return models.demo_image()
+        return fixture_models.demo_image()
     shape = fixture.inputs[0].concrete_shape({})
     return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
 
 
 def _write_guest_files(model: str, folder: Path) -> None:
     """Put the files the bench guest reads, ``model.onnx`` and ``input.bin``, into ``folder``."""
-    (folder / "model.onnx").write_bytes(models.model_bytes(model))
+    (folder / "model.onnx").write_bytes(fixture_models.model_bytes(model))
     (folder / "input.bin").write_bytes(bench_input(model).astype("<f4").tobytes())
 
 
@@ -281,7 +281,7 @@ class _ModelBench:
         # One backend makes the native graph and serves every guest run, so both sides run
         # the engine as the host sets it up.
         self.backend = make_backend(backend_name)
-        self.graph = self.backend.load([memoryview(models.model_bytes(model))], "onnx", "cpu")
+        self.graph = self.backend.load([memoryview(fixture_models.model_bytes(model))], "onnx", "cpu")
         self.output_bytes = int(np.asarray(self.graph.run([self.input])[0]).nbytes)
         self.folder = folder
         self.native_times: list[list[float]] = []
@@ -583,7 +583,7 @@ def _positive(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m conformance.bench``: measure, print the table, write the report; returns 0."""
-    benchmark_models = sorted(name for name, fixture in models.FIXTURES.items() if "benchmark" in fixture.tags)
+    benchmark_models = sorted(name for name, fixture in fixture_models.FIXTURES.items() if "benchmark" in fixture.tags)
     parser = argparse.ArgumentParser(
         prog="python -m conformance.bench",
         description="Measure the reference host's overhead over native onnxruntime and tract per "

@@ -380,21 +380,21 @@ def _written(error: OSError, folder: Path) -> UsageError:
 
 
 def _fixtures(arguments: argparse.Namespace) -> int:
-    from conformance import models
+    from conformance import fixture_models
 
     if arguments.write_manifest:
         try:
-            written = models.write_manifest()
+            written = fixture_models.write_manifest()
         except OSError as error:
-            raise _written(error, models.MANIFEST_PATH.parent) from None
-        print(f"recorded {len(written)} models in {models.MANIFEST_PATH}")
+            raise _written(error, fixture_models.MANIFEST_PATH.parent) from None
+        print(f"recorded {len(written)} models in {fixture_models.MANIFEST_PATH}")
         return 0
     try:
-        hashes = models.build_all(arguments.out)
-        (arguments.out / "demo_image.bin").write_bytes(models.demo_image().astype("<f4").tobytes())
+        hashes = fixture_models.build_all(arguments.out)
+        (arguments.out / "demo_image.bin").write_bytes(fixture_models.demo_image().astype("<f4").tobytes())
     except OSError as error:
         raise _written(error, arguments.out) from None
-    drifted = sorted(name for name, digest in hashes.items() if models.manifest().get(name) != digest)
+    drifted = sorted(name for name, digest in hashes.items() if fixture_models.manifest().get(name) != digest)
     print(f"wrote {len(hashes)} models and demo_image.bin to {arguments.out}")
     if drifted:
         print(f"{PROG}: these models differ from the manifest: {', '.join(drifted)}", file=sys.stderr)

@@ -9,7 +9,7 @@ uses the package can catch them all at once. Under it:
   never with a traceback. It is a :class:`ValueError` too: a value the suite cannot use.
 - the domain errors, each beside the code that raises it: a WITX file that does not parse
   (:class:`~conformance.witx.WitxError`), a clause the host cannot be asked
-  (:class:`~conformance.model.NotAskable`), a host that could not be made or started
+  (:class:`~conformance.spec.NotAskable`), a host that could not be made or started
   (:class:`~conformance.plugin.HostUnavailable`), a call a host fails on purpose
   (:class:`~conformance.bindings.ErrnoError`), a transcript that does not parse
   (:class:`~conformance.guest.driver.TranscriptError`), and the like.

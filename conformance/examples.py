@@ -1,7 +1,7 @@
 """One example scenario per clause: the smallest run in which the clause decides a call.
 
 Each builder takes the revision's bindings and the host's capabilities and returns a
-:class:`~conformance.model.Scenario`; the example test runs it and requires every call in it
+:class:`~conformance.spec.Scenario`; the example test runs it and requires every call in it
 to pass, and the clause to have been judged at least once.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from conformance import models, oracle
+from conformance import fixture_models, oracle
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import builders
-from conformance.model import (
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -48,7 +48,7 @@ def tensor_type(bindings: ModuleType, name: str) -> int:
 
 def example_inputs(fixture: str, seed: int = 0, symbols: dict[str, int] | None = None) -> list[npt.NDArray[Any]]:
     """Deterministic inputs for ``fixture`` that make it compute (the reshape fixture's agree)."""
-    specs = models.FIXTURES[fixture].inputs
+    specs = fixture_models.FIXTURES[fixture].inputs
     rng = np.random.default_rng(seed)
     if fixture == "reshape_i32":
         return [np.arange(6, dtype=np.float32), np.array([2, 3], dtype=specs[1].numpy_dtype)]
@@ -72,7 +72,7 @@ def set_inputs(
     bindings: ModuleType, context: int, fixture: str, inputs: list[npt.NDArray[Any]], **options: Any
 ) -> list[Operation]:
     """A set_input per given input of ``fixture``, in order (fewer inputs leave the rest unset)."""
-    specs = models.FIXTURES[fixture].inputs
+    specs = fixture_models.FIXTURES[fixture].inputs
     return [
         SetInput(Made(context), index, value.shape, tensor_type(bindings, spec.tensor_type), value.tobytes(), **options)
         for index, (spec, value) in enumerate(zip(specs, inputs, strict=False))
@@ -477,7 +477,9 @@ def _values(b: ModuleType, c: Capabilities) -> Scenario:
 def _multi_io(c: Capabilities) -> str:
     """The fixture of several inputs and outputs the host takes: in f64 and i64 if it can."""
     usable = [
-        name for name in ("multi_io", "multi_io_common") if models.FIXTURES[name].tensor_types <= set(c.tensor_types)
+        name
+        for name in ("multi_io", "multi_io_common")
+        if fixture_models.FIXTURES[name].tensor_types <= set(c.tensor_types)
     ]
     if not usable:
         raise NotAskable("the host takes the tensor types of no fixture with several inputs and outputs")

@@ -32,7 +32,10 @@ from hypothesis import strategies as st
 from conformance.adapters.base import Capabilities
 from conformance.catalog import Judgement
 from conformance.examples import ready, tensor_type
-from conformance.model import (
+from conformance.fixture_models import NUMPY_DTYPES
+from conformance.paths import write_atomically
+from conformance.scenario import MiB
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -50,9 +53,6 @@ from conformance.model import (
     SetInput,
     TensorFault,
 )
-from conformance.models import NUMPY_DTYPES
-from conformance.paths import write_atomically
-from conformance.scenario import MiB
 
 MEMORY_BOUND = 256 * MiB
 """How much an in-process host's process may grow during one script: no script draws more

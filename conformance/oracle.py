@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime
 
-from conformance import models
+from conformance import fixture_models
 from conformance.paths import FIXTURES_DIR
 
 # Inference failures the oracle predicts are expected; keep onnxruntime's log off stderr.
@@ -40,7 +40,7 @@ def native_session(model: bytes, threads: int = 0, log_severity: int = 3) -> onn
 
 @cache
 def _session(fixture: str) -> onnxruntime.InferenceSession:
-    return native_session(models.model_bytes(fixture))
+    return native_session(fixture_models.model_bytes(fixture))
 
 
 def native_outputs(fixture: str, inputs: Sequence[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:

@@ -28,7 +28,6 @@ from hypothesis import HealthCheck, Phase, settings
 from conformance.adapters.base import SCENARIO_TIMEOUT, Capabilities, HostAdapter, RunOutcome
 from conformance.catalog import Facts, Level, at_levels, judge, load_catalog
 from conformance.errors import ConformanceError, UsageError
-from conformance.model import NotAskable, Scenario
 from conformance.results import (
     HypothesisInfo,
     Ledger,
@@ -42,6 +41,7 @@ from conformance.results import (
 )
 from conformance.revisions import revision as find_revision
 from conformance.scenario import ScenarioRun, describe, run_scenario
+from conformance.spec import NotAskable, Scenario
 from conformance.special import SpecialRun
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -172,7 +172,7 @@ class Suite:
 
         ``decides`` is the clause the scenario is the example of: when the host stops (crashes,
         traps, hangs) before any call decides it, it fails with how the host stopped.
-        Raises :class:`~conformance.model.NotAskable` when the host cannot be asked it, and
+        Raises :class:`~conformance.spec.NotAskable` when the host cannot be asked it, and
         :class:`HostUnavailable` when the host cannot be started at all.
         """
         if isinstance(self.host, _AskedHost):

@@ -17,11 +17,13 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from conformance import models
+from conformance import fixture_models
 from conformance.catalog import Judgement
 from conformance.errors import UsageError
 from conformance.expectations import outcome_summary
-from conformance.model import (
+from conformance.results import Ledger
+from conformance.revisions import revision as find_revision
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -34,8 +36,6 @@ from conformance.model import (
     SetInput,
     call_name,
 )
-from conformance.results import Ledger
-from conformance.revisions import revision as find_revision
 
 CASE_VERSION = 1
 """Version of the ``case.json`` format."""
@@ -94,7 +94,9 @@ def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
     data: dict[str, Any] = {"operations": operations, "graphs": dict(scenario.graphs)}
     # Graphs built on the fly exist only in the process that built them: their recipe goes along.
     used = {getattr(operation, "fixture", "") for operation in scenario.operations} | set(scenario.graphs.values())
-    chains = {name: asdict(chain) for name in sorted(used) if (chain := models.chain_definition(name)) is not None}
+    chains = {
+        name: asdict(chain) for name in sorted(used) if (chain := fixture_models.chain_definition(name)) is not None
+    }
     if chains:
         data["chains"] = chains
     for name in ("earlier", "alongside"):
@@ -110,7 +112,7 @@ def scenario_to_json(scenario: Scenario) -> dict[str, Any]:
 def scenario_from_json(data: Mapping[str, Any]) -> Scenario:
     """The scenario :func:`scenario_to_json` describes; graphs it built on the fly are built again."""
     for name, chain in data.get("chains", {}).items():
-        rebuilt = models.elementwise_chain(chain["ops"], tuple(chain["shape"]), chain["constant"])
+        rebuilt = fixture_models.elementwise_chain(chain["ops"], tuple(chain["shape"]), chain["constant"])
         if rebuilt != name:
             raise ValueError(f"the recipe of {name} builds {rebuilt}")
     operations = []

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Literal
 
-from conformance import models
+from conformance import fixture_models
 from conformance.adapters.base import Capabilities
 from conformance.catalog import Catalog, Clause, Judgement, Level
 from conformance.corpus.ledger import CorpusLedger
@@ -36,7 +36,7 @@ from conformance.expectations import (
     names_test,
     outcome_summary,
 )
-from conformance.model import GetOutput, Load, Operation, Prediction, Scenario, SetInput
+from conformance.spec import GetOutput, Load, Operation, Prediction, Scenario, SetInput
 
 LevelVerdict = Literal[
     "passed",
@@ -152,7 +152,7 @@ def operation_tags(
         encoding = operation.encoding if operation.encoding is not None else next(iter(capabilities.encodings), None)
         _tag_case(tags, "encoding", encoding, bindings.GraphEncoding)
         _tag_case(tags, "target", operation.target, bindings.ExecutionTarget)
-        fixture = models.FIXTURES.get(operation.fixture)
+        fixture = fixture_models.FIXTURES.get(operation.fixture)
         if fixture is not None and len(fixture.tensor_types) == 1 and operation.builders is None:
             tags["tensor_type"] = next(iter(fixture.tensor_types))
     elif isinstance(operation, SetInput):

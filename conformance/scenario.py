@@ -23,9 +23,10 @@ from conformance import oracle
 from conformance.adapters.base import SCENARIO_TIMEOUT, HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Clause, Facts, Judgement, Level, Verdict, judge, load_catalog
+from conformance.fixture_models import nul_terminated_model_bytes
 from conformance.guest.driver import WORKING_AREA_START, Deref, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
-from conformance.model import (
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -42,7 +43,6 @@ from conformance.model import (
     SpecModel,
     call_name,
 )
-from conformance.models import nul_terminated_model_bytes
 
 #: The driver never touches memory below this address and no script writes there: a host
 #: that does wrote through a null or garbage pointer.
@@ -105,7 +105,7 @@ class _Compiled:
 
 
 def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list[Prediction]:
-    """The model's prediction of every operation; :class:`~conformance.model.NotAskable` if one cannot be asked."""
+    """The model's prediction of every operation; :class:`~conformance.spec.NotAskable` if one cannot be asked."""
     if scenario.alongside and not host.capabilities.concurrency:
         raise NotAskable("the host declares no concurrency: its instances are not run on several threads")
     model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)

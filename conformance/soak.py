@@ -26,8 +26,8 @@ from typing import Any
 
 from conformance.adapters.inprocess import InProcessAdapter
 from conformance.examples import SOAK_MEMORY_BOUND, SOAK_ROUNDS, example_inputs, output_size, set_inputs
-from conformance.model import Compute, GetOutput, InitExecutionContext, Load, Made, Operation, Scenario
 from conformance.scenario import MiB, ScenarioRun, resident_bytes, run_scenario
+from conformance.spec import Compute, GetOutput, InitExecutionContext, Load, Made, Operation, Scenario
 
 ROUNDS = SOAK_ROUNDS
 CHECKPOINTS = (1, 1_000, ROUNDS)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
-ORACLES = ["conformance.model", "conformance.catalog", "conformance.oracle"]
+ORACLES = ["conformance.spec", "conformance.catalog", "conformance.oracle"]
 HOST = "conformance.host"
 
 

@@ -12,9 +12,9 @@ from conformance.bindings import GuestPointer
 from conformance.catalog import CallOutcome, Facts, Level, judge, load_catalog
 from conformance.examples import output_size, ready
 from conformance.host import ReferenceHost
-from conformance.model import Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput, SpecModel
 from conformance.revisions import revision
 from conformance.scenario import _judge_violations, run_scenario
+from conformance.spec import Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput, SpecModel
 
 
 class WritesThroughNull(ReferenceHost):

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from conformance import __version__, models
+from conformance import __version__, fixture_models
 from conformance.adapters.base import Capabilities, RunOutcome
 from conformance.errors import UsageError
 from conformance.host import GuestOptions, ReferenceHost, make_backend, run_guest
@@ -29,7 +29,7 @@ PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
 def model_file(fixture: str) -> Path:
     """The fixture model as an ONNX file in the cache, written once per process."""
     path = cache_dir("models") / f"{fixture}.onnx"
-    data = models.model_bytes(fixture)
+    data = fixture_models.model_bytes(fixture)
     if not path.exists() or path.read_bytes() != data:
         path.write_bytes(data)
     return path

@@ -25,7 +25,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from conformance import models, oracle
+from conformance import fixture_models, oracle
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import builders
 from conformance.catalog import Catalog
@@ -368,7 +368,7 @@ class SpecModel:
         return self._success("load.autodetect" if autodetect else "load.valid", operation)
 
     def _need_types(self, fixture: str) -> None:
-        missing = models.FIXTURES[fixture].tensor_types - set(self.capabilities.tensor_types)
+        missing = fixture_models.FIXTURES[fixture].tensor_types - set(self.capabilities.tensor_types)
         if missing:
             raise NotAskable(f"the host does not take tensor types {sorted(missing)} of {fixture}")
 
@@ -431,7 +431,7 @@ class SpecModel:
         data_seen = operation.fault not in ("record-past-end", "data-past-end", "data-wraps")
         spec = None
         if context is not None:
-            inputs = models.FIXTURES[context.fixture].inputs
+            inputs = fixture_models.FIXTURES[context.fixture].inputs
             if operation.index >= len(inputs):
                 violated.append("set_input.index-out-of-range")
             else:
@@ -441,7 +441,7 @@ class SpecModel:
         if spec is not None and dimensions_seen and not _shape_matches(spec.shape, operation.dimensions):
             violated.append("set_input.shape-mismatch")
         if given is not None and dimensions_seen and data_seen:
-            element_size = models.NUMPY_DTYPES[cast(models.TensorType, given)].itemsize
+            element_size = fixture_models.NUMPY_DTYPES[cast(fixture_models.TensorType, given)].itemsize
             size = math.prod(operation.dimensions) * element_size
             if size != data_length:
                 violated.append("set_input.data-length-mismatch")
@@ -467,7 +467,7 @@ class SpecModel:
         context = self._context(operation.context)
         if context is None:
             return Prediction(False, ("compute.context-unknown",))
-        fixture = models.FIXTURES[context.fixture]
+        fixture = fixture_models.FIXTURES[context.fixture]
         count = len(fixture.inputs)
         if len(context.inputs) < count:
             return Prediction(False, ("compute.inputs-missing",))
@@ -485,7 +485,7 @@ class SpecModel:
         if context is None:
             violated.append("get_output.context-unknown")
         else:
-            outputs = models.FIXTURES[context.fixture].outputs
+            outputs = fixture_models.FIXTURES[context.fixture].outputs
             if operation.index >= len(outputs):
                 violated.append("get_output.index-out-of-range")
             elif context.outputs is None:
@@ -507,7 +507,7 @@ class SpecModel:
             (*clauses, *operation.demonstrates),
             output=output,
             fixture=context.fixture,
-            tensor_type=models.FIXTURES[context.fixture].outputs[operation.index].tensor_type,
+            tensor_type=fixture_models.FIXTURES[context.fixture].outputs[operation.index].tensor_type,
         )
 
 
