@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 
 from conformance.adapters.base import Capabilities
 from conformance.catalog import Judgement
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.examples import ready, tensor_type
-from conformance.fixture_models import NUMPY_DTYPES
 from conformance.paths import write_atomically
 from conformance.scenario import MiB
 from conformance.spec import (

@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,7 @@ from conformance import fixture_models, oracle
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import builders
 from conformance.catalog import Catalog
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.errors import ConformanceError
 
 # -- operations -----------------------------------------------------------------------------
@@ -441,7 +442,7 @@ class SpecModel:
         if spec is not None and dimensions_seen and not _shape_matches(spec.shape, operation.dimensions):
             violated.append("set_input.shape-mismatch")
         if given is not None and dimensions_seen and data_seen:
-            element_size = fixture_models.NUMPY_DTYPES[cast(fixture_models.TensorType, given)].itemsize
+            element_size = NUMPY_DTYPES[given].itemsize
             size = math.prod(operation.dimensions) * element_size
             if size != data_length:
                 violated.append("set_input.data-length-mismatch")

@@ -34,6 +34,7 @@ from conformance.adapters.wasmtime_cli import (
     wasmtime_cli_adapter,
     wasmtime_command,
 )
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.guest.driver import driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptResult
 from conformance.revisions import revision
@@ -113,7 +114,7 @@ def inference(
 
 
 def _type_name(dtype: np.dtype[Any]) -> str:
-    return next(name for name, known in fixture_models.NUMPY_DTYPES.items() if known == dtype).upper()
+    return next(name for name, known in NUMPY_DTYPES.items() if known == dtype).upper()
 
 
 def run(adapter: CommandAdapter, script: TypedScript, graphs: dict[str, str] | None = None) -> ScriptResult:

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from onnx import TensorProto, numpy_helper
 
 from conformance import fixture_models
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.paths import cache_dir, write_atomically
 from conformance.revisions import revision as find_revision
 
@@ -147,7 +148,7 @@ def _array(value: Any, slot: onnx.ValueInfoProto) -> NDArray[Any]:
     """A value of the data set as an array of the slot's type and, where the graph fixes it, shape."""
     if isinstance(value, TensorProto):
         value = numpy_helper.to_array(value)
-    array = np.asarray(value, dtype=fixture_models.NUMPY_DTYPES[_WITX_TYPES[slot.type.tensor_type.elem_type]])  # type: ignore[index]
+    array = np.asarray(value, dtype=NUMPY_DTYPES[_WITX_TYPES[slot.type.tensor_type.elem_type]])
     tensor = slot.type.tensor_type
     declared = [int(dim.dim_value) for dim in tensor.shape.dim if dim.HasField("dim_value")]
     # ONNX's data gives some scalars as one-element arrays (its runner broadcasts); a host is

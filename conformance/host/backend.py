@@ -37,16 +37,6 @@ _ONNX_ELEMENT_TYPES = {
     "tensor(int64)": "i64",
 }
 
-#: numpy's type for the elements of each WITX tensor type.
-NUMPY_TYPES: dict[str, np.dtype[np.generic]] = {
-    "f16": np.dtype("<f2"),
-    "f32": np.dtype("<f4"),
-    "f64": np.dtype("<f8"),
-    "u8": np.dtype("u1"),
-    "i32": np.dtype("<i4"),
-    "i64": np.dtype("<i8"),
-}
-
 
 class BackendFault(ConformanceError):
     """A backend refused or failed; the host turns the situation into an errno."""

@@ -18,8 +18,9 @@ import numpy.typing as npt
 import onnx
 from onnx import helper, numpy_helper
 
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.host import HostFault, HostLimits, ReferenceHost, Situation
-from conformance.host.backend import NUMPY_TYPES, OnnxRuntimeBackend, OnnxRuntimeGraph, TensorSlot
+from conformance.host.backend import OnnxRuntimeBackend, OnnxRuntimeGraph, TensorSlot
 
 HostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
 """What ``--wasi-nn-host module:factory`` names: the host of one guest instance."""
@@ -88,7 +89,7 @@ def declared_zeros(slot: TensorSlot) -> npt.NDArray[Any]:
     """
     shape = tuple(0 if size is None else size for size in slot.shape)
     assert slot.element is not None
-    return np.zeros(shape, NUMPY_TYPES[slot.element])
+    return np.zeros(shape, NUMPY_DTYPES[slot.element])
 
 
 class _RetypedGraph:
@@ -106,7 +107,7 @@ class _RetypedGraph:
         self.outputs = shown.outputs
         self.computing = computing
         self.stored = stored
-        self.computed = NUMPY_TYPES[computed]
+        self.computed = NUMPY_DTYPES[computed]
         self.store = store
 
     def run(self, inputs: Sequence[npt.NDArray[np.generic]]) -> list[npt.NDArray[np.generic]]:
@@ -148,7 +149,7 @@ class ComputingIn(OnnxRuntimeBackend):
 
 
 def _onnx_type(element: str) -> int:
-    onnx_type: int = helper.np_dtype_to_tensor_dtype(NUMPY_TYPES[element])
+    onnx_type: int = helper.np_dtype_to_tensor_dtype(NUMPY_DTYPES[element])
     return onnx_type
 
 
