@@ -54,7 +54,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -67,7 +66,7 @@ from conformance.errors import ConformanceError, UsageError
 from conformance.host import BACKENDS, GuestOptions, ReferenceHost, make_backend, run_guest
 from conformance.host.backend import Backend
 from conformance.paths import GUESTS_DIR
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 
 BENCH_GUEST = GUESTS_DIR / "bench.wat"
 """The guest whose rounds are timed (``bench MODEL INPUT ROUNDS D0 [D1 ...]``)."""
@@ -208,7 +207,7 @@ class RoundTimingHost(ReferenceHost):
     loop takes a stamp per round too.
     """
 
-    def __init__(self, bindings: ModuleType, backend: Backend | None = None) -> None:
+    def __init__(self, bindings: Bindings, backend: Backend | None = None) -> None:
         super().__init__(bindings, backend)
         self.round_starts: list[int] = []
         self.loads = 0
@@ -308,7 +307,7 @@ class _ModelBench:
         """One run of the guest, with its rounds stamped by the host."""
         hosts: list[RoundTimingHost] = []
 
-        def make_host(bindings: ModuleType) -> RoundTimingHost:
+        def make_host(bindings: Bindings) -> RoundTimingHost:
             hosts.append(RoundTimingHost(bindings, self.backend))
             return hosts[-1]
 

@@ -24,7 +24,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, get_args
 
 from hypothesis import strategies as st
@@ -34,6 +33,7 @@ from conformance.catalog import Judgement
 from conformance.dtypes import NUMPY_DTYPES
 from conformance.examples import ready, tensor_type
 from conformance.paths import write_atomically
+from conformance.revisions import Bindings
 from conformance.scenario import MiB
 from conformance.spec import (
     Compute,
@@ -85,7 +85,7 @@ def _handle(draw: st.DrawFn, made: Sequence[int]) -> HandleArgument:
 
 @st.composite
 def _operation(
-    draw: st.DrawFn, bindings: ModuleType, capabilities: Capabilities, graphs: Sequence[int], contexts: Sequence[int]
+    draw: st.DrawFn, bindings: Bindings, capabilities: Capabilities, graphs: Sequence[int], contexts: Sequence[int]
 ) -> Operation:
     """One call, valid or hostile, of any of the revision's functions.
 
@@ -150,9 +150,7 @@ def _operation(
 
 
 @st.composite
-def hostile_scenarios(
-    draw: st.DrawFn, bindings: ModuleType, capabilities: Capabilities, max_calls: int = 12
-) -> Scenario:
+def hostile_scenarios(draw: st.DrawFn, bindings: Bindings, capabilities: Capabilities, max_calls: int = 12) -> Scenario:
     """A script of up to ``max_calls`` calls of every kind, most of them hostile.
 
     Half the scripts start from a context that computed (add_f32 loaded, its inputs set), so

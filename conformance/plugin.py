@@ -19,7 +19,6 @@ import re
 import sys
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -39,6 +38,7 @@ from conformance.results import (
     stable_test_id,
     tag_markers,
 )
+from conformance.revisions import Bindings
 from conformance.revisions import revision as find_revision
 from conformance.scenario import ScenarioRun, describe, run_scenario
 from conformance.spec import NotAskable, Scenario
@@ -153,7 +153,7 @@ class Suite:
     def __init__(
         self,
         host: HostAdapter,
-        bindings: ModuleType,
+        bindings: Bindings,
         ledger: Ledger,
         timeout: float = SCENARIO_TIMEOUT,
     ) -> None:

@@ -20,7 +20,6 @@ import enum
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Literal
 
 from conformance import fixture_models
@@ -36,6 +35,7 @@ from conformance.expectations import (
     names_test,
     outcome_summary,
 )
+from conformance.revisions import Bindings
 from conformance.spec import GetOutput, Load, Operation, Prediction, Scenario, SetInput
 
 LevelVerdict = Literal[
@@ -140,7 +140,7 @@ def clause_tags(clause: Clause) -> dict[str, str]:
 
 
 def operation_tags(
-    operation: Operation, prediction: Prediction, bindings: ModuleType, capabilities: Capabilities
+    operation: Operation, prediction: Prediction, bindings: Bindings, capabilities: Capabilities
 ) -> dict[str, str]:
     """The tensor type, encoding and target a call was about, where the operation says.
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from functools import cache
-from types import ModuleType
+from typing import cast
 
 from conformance.errors import UsageError
+from conformance.generated import Bindings
+
+__all__ = ["DEFAULT_REVISION", "REVISIONS", "Bindings", "Revision", "UnknownRevision", "revision"]
 
 DEFAULT_REVISION = "2023-08"
 """The current revision (six functions with ``load_by_name``), which Wasmtime 21+,
@@ -22,9 +25,9 @@ class Revision:
     module_name: str
 
     @property
-    def bindings(self) -> ModuleType:
-        """The generated module of this revision."""
-        return importlib.import_module(f"conformance.generated.{self.module_name}")
+    def bindings(self) -> Bindings:
+        """The generated module of this revision (mypy checks in the package that each is a ``Bindings``)."""
+        return cast(Bindings, importlib.import_module(f"conformance.generated.{self.module_name}"))
 
 
 REVISIONS: dict[str, Revision] = {

@@ -19,7 +19,6 @@ import enum
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -31,6 +30,7 @@ from conformance.adapters.packaging import builders
 from conformance.catalog import Catalog
 from conformance.dtypes import NUMPY_DTYPES
 from conformance.errors import ConformanceError
+from conformance.revisions import Bindings
 
 # -- operations -----------------------------------------------------------------------------
 
@@ -270,7 +270,7 @@ class SpecModel:
 
     def __init__(
         self,
-        bindings: ModuleType,
+        bindings: Bindings,
         capabilities: Capabilities,
         catalog: Catalog,
         preloaded: Mapping[str, str] | None = None,

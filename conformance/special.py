@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 
 import wasmtime
 
@@ -21,7 +20,7 @@ from conformance.catalog import CallOutcome, Facts, Judgement, judge, load_catal
 from conformance.guest.driver import driver_wasm, parse_transcript
 from conformance.guest.encoder import ScriptEncoder
 from conformance.paths import GUESTS_DIR
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 
 TIMEOUT = 60.0
 
@@ -55,11 +54,11 @@ def _host_died(run: RunOutcome) -> CallOutcome:
     return CallOutcome("crashed", message=message)
 
 
-def _link(bindings_of_guest: ModuleType) -> tuple[bytes, Callable[[RunOutcome], CallOutcome], str]:
+def _link(bindings_of_guest: Bindings) -> tuple[bytes, Callable[[RunOutcome], CallOutcome], str]:
     return driver_wasm(ScriptEncoder(bindings_of_guest).imports), _driver_ran, "the driver with an empty script"
 
 
-def _missing_memory(run: RunOutcome, bindings: ModuleType) -> CallOutcome:
+def _missing_memory(run: RunOutcome, bindings: Bindings) -> CallOutcome:
     if run.kind == "exited" and run.exit_code == 0:
         return CallOutcome("returned", int(bindings.NnErrno.MISSING_MEMORY), "missing_memory")
     text = run.message + run.stderr.decode("utf-8", "replace")
@@ -85,7 +84,7 @@ def _unknown_import(run: RunOutcome) -> CallOutcome:
 SPECIAL_CLAUSES = ("link.all-functions", "link.older-revision-guest", "link.unknown-import", "memory.missing-export")
 
 
-def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout: float = TIMEOUT) -> SpecialRun:
+def run_special(clause_id: str, bindings: Bindings, host: HostAdapter, timeout: float = TIMEOUT) -> SpecialRun:
     """Run the guest of ``clause_id`` on ``host`` and judge the clause."""
     clause = load_catalog(host.capabilities.revision)[clause_id]
     if clause_id == "link.all-functions":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from conformance import bench, fixture_models
 from conformance.bench import HostCalls, RoundTimingHost
 from conformance.host import BACKENDS, GuestOptions, GuestRun, make_backend, run_guest
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 
 nn = revision().bindings
 
@@ -24,7 +23,7 @@ def run_bench_guest(folder: Path, *arguments: str, backend: str = "onnxruntime")
     (folder / "input.bin").write_bytes(bench.bench_input("mlp").tobytes())
     hosts: list[RoundTimingHost] = []
 
-    def make_host(bindings: ModuleType) -> RoundTimingHost:
+    def make_host(bindings: Bindings) -> RoundTimingHost:
         hosts.append(RoundTimingHost(bindings, make_backend(backend)))
         return hosts[-1]
 

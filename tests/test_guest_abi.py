@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import wasmtime
 
 from conformance.paths import GUESTS_DIR
-from conformance.revisions import DEFAULT_REVISION, REVISIONS, revision
-
-Bindings = ModuleType
+from conformance.revisions import DEFAULT_REVISION, REVISIONS, Bindings, revision
 
 #: Each handwritten guest that spells ABI facts, the revisions it runs under, and the facts it must annotate.
 GUESTS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
@@ -93,7 +90,8 @@ def meaning(entry: str, bindings: Bindings) -> tuple[int, str]:
     if field is not None:
         base, record, path = field.groups()
         info = bindings.TYPES[record]
-        assert info.kind == "record" and info.python is not None, f"{record} is no record of the WITX"
+        assert info.kind == "record", f"{record} is no record of the WITX"
+        assert info.python is not None
         offsets = info.python.OFFSETS
         assert path in offsets, f"the record {record} has no field {path}"
         return int(base) + int(offsets[path]), f"{record}.{path}"
@@ -101,7 +99,8 @@ def meaning(entry: str, bindings: Bindings) -> tuple[int, str]:
     assert case is not None, f"{entry!r} is none of ENUM.case, BASE+RECORD.FIELD, -"
     enum_name, case_name = case.groups()
     info = bindings.TYPES[enum_name]
-    assert info.kind == "enum" and info.python is not None, f"{enum_name} is no enum of the WITX"
+    assert info.kind == "enum", f"{enum_name} is no enum of the WITX"
+    assert info.python is not None
     assert case_name.upper() in info.python.__members__, f"{enum_name} has no case {case_name}"
     return int(info.python[case_name.upper()]), entry
 

@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 from conformance import __version__, fixture_models
 from conformance.adapters.base import Capabilities, RunOutcome
 from conformance.errors import UsageError
 from conformance.host import GuestOptions, ReferenceHost, make_backend, run_guest
 from conformance.paths import cache_dir
+from conformance.revisions import Bindings
 
-PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
+PythonHostFactory = Callable[[Bindings, Mapping[str, Path]], object]
 """Makes a host for one guest instance from the revision's bindings and the model files that
 ``load_by_name`` should know by name."""
 
@@ -42,7 +42,7 @@ class InProcessAdapter:
     crash belong in a subprocess (:mod:`conformance.adapters.subprocess`).
     """
 
-    def __init__(self, name: str, factory: PythonHostFactory, capabilities: Capabilities, bindings: ModuleType):
+    def __init__(self, name: str, factory: PythonHostFactory, capabilities: Capabilities, bindings: Bindings):
         self.name = name
         self.factory = factory
         self.capabilities = capabilities
@@ -71,7 +71,7 @@ class InProcessAdapter:
         return RunOutcome("exited", result.stdout, result.stderr, exit_code=result.exit_code, seconds=seconds)
 
 
-def reference_capabilities(bindings: ModuleType, revision: str, backend: str = "onnxruntime") -> Capabilities:
+def reference_capabilities(bindings: Bindings, revision: str, backend: str = "onnxruntime") -> Capabilities:
     """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type.
 
     Over onnxruntime its outputs must be native onnxruntime's bytes; over tract, another
@@ -88,7 +88,7 @@ def reference_capabilities(bindings: ModuleType, revision: str, backend: str = "
     )
 
 
-def reference_adapter(bindings: ModuleType, revision: str, backend: str = "onnxruntime") -> InProcessAdapter:
+def reference_adapter(bindings: Bindings, revision: str, backend: str = "onnxruntime") -> InProcessAdapter:
     """The reference host over ``backend``, in this process: ``reference`` or ``reference-tract``."""
     make_backend(backend)  # a backend that cannot start fails here, before any test
     return InProcessAdapter(
@@ -104,7 +104,7 @@ def reference_host_name(backend: str) -> str:
     return "reference" if backend == "onnxruntime" else f"reference-{backend}"
 
 
-def python_host_adapter(spec: str, bindings: ModuleType, revision: str) -> InProcessAdapter:
+def python_host_adapter(spec: str, bindings: Bindings, revision: str) -> InProcessAdapter:
     """A host named ``module:factory``: ``factory(bindings, graphs_by_name)`` returns the host object.
 
     The factory may carry ``capabilities`` (a :class:`Capabilities`) as an attribute;

@@ -23,7 +23,6 @@ import struct
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Literal
 
 from numpy.typing import NDArray
@@ -37,6 +36,7 @@ from conformance.errors import ConformanceError
 from conformance.guest.driver import FIRST_FREE_ADDRESS, TranscriptError, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.oracle import EXACT, Tolerance, compare, tolerance
+from conformance.revisions import Bindings
 
 __all__ = [
     "BATCH_SIZE",
@@ -192,7 +192,7 @@ def _place_case(
 
 
 def case_script(
-    case: CorpusCase, oracle: tuple[NDArray[Any], ...], bindings: ModuleType, encodings: Mapping[str, str]
+    case: CorpusCase, oracle: tuple[NDArray[Any], ...], bindings: Bindings, encodings: Mapping[str, str]
 ) -> tuple[bytes, bytes]:
     """The driver guest and script that run ``case`` alone: what its reproducer replays."""
     encoding, packaging = corpus_packaging(encodings)
@@ -211,7 +211,7 @@ class CorpusRunner:
     def __init__(
         self,
         host: HostAdapter,
-        bindings: ModuleType,
+        bindings: Bindings,
         order: Sequence[CorpusCase],
         timeout: float,
         batch_size: int = BATCH_SIZE,

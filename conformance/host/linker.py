@@ -19,15 +19,15 @@ from __future__ import annotations
 import enum
 import logging
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import wasmtime
 
 from conformance.bindings import ErrnoError, FunctionSignature, GuestPointer, TypeInfo
 from conformance.host.situations import HostFault, Situation
+from conformance.revisions import Bindings
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class GuestMemory:
     may grow (and so move) its memory afterwards.
     """
 
-    def __init__(self, view: memoryview, bindings: ModuleType) -> None:
+    def __init__(self, view: memoryview, bindings: Bindings) -> None:
         self.bytes = view
         self.size = len(view)
         self.bindings = bindings
@@ -139,9 +139,9 @@ class GuestMemory:
 HostFunction = Callable[..., int]
 
 
-def link(linker: wasmtime.Linker, host: object, bindings: ModuleType) -> None:
+def link(linker: wasmtime.Linker, host: object, bindings: Bindings) -> None:
     """Define every function of ``bindings`` in ``linker``, calling the same-named method of ``host``."""
-    signatures: dict[str, FunctionSignature] = bindings.FUNCTIONS
+    signatures: Mapping[str, FunctionSignature] = bindings.FUNCTIONS
     # The guest's memory export, looked up on the first call: a Linker linked here serves one
     # guest instance, and the lookup is a fifth of a call's cost.
     memory: list[wasmtime.Memory] = []
@@ -164,7 +164,7 @@ _VALTYPES = {
 
 
 def _bridge(
-    signature: FunctionSignature, method: Callable[..., Any], bindings: ModuleType, memory_cache: list[wasmtime.Memory]
+    signature: FunctionSignature, method: Callable[..., Any], bindings: Bindings, memory_cache: list[wasmtime.Memory]
 ) -> HostFunction:
     """The wasm-facing function of one WITX function."""
     params = signature.params

@@ -13,7 +13,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,7 @@ from conformance.bindings import GuestPointer
 from conformance.dtypes import NUMPY_DTYPES
 from conformance.host.backend import Backend, BackendFault, Graph, OnnxRuntimeBackend, TensorSlot
 from conformance.host.situations import HostFault, Situation
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 
 MiB = 1 << 20
 
@@ -62,7 +61,7 @@ class ReferenceHost:
 
     def __init__(
         self,
-        bindings: ModuleType | None = None,
+        bindings: Bindings | None = None,
         backend: Backend | None = None,
         graphs_by_name: Mapping[str, Path] | None = None,
         limits: HostLimits | None = None,

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import NoReturn
 
 import wasmtime
@@ -28,7 +27,7 @@ import wasmtime
 from conformance.errors import ConformanceError, UsageError
 from conformance.host import linker as linker_module
 from conformance.host.linker import FailedCall, link
-from conformance.revisions import REVISIONS
+from conformance.revisions import REVISIONS, Bindings
 
 #: The exit status of a guest that trapped, as the Wasmtime CLI reports it (128 + SIGABRT).
 TRAP_EXIT_CODE = 134
@@ -42,7 +41,7 @@ LINK_ERROR_EXIT_CODE = 126
 #: the guest's own output on stderr.
 HOST_PREFIX = "wasi-nn:"
 
-HostFactory = Callable[[ModuleType], object]
+HostFactory = Callable[[Bindings], object]
 
 #: A function's core-wasm parameter and result types, e.g. ``(("i32", "i32"), ("i32",))``.
 CoreSignature = tuple[tuple[str, ...], tuple[str, ...]]
@@ -80,7 +79,7 @@ class ImportProblem:
 class LinkError(ConformanceError):
     """The guest imports functions the host lacks, or with other types; ``str()`` is one line."""
 
-    def __init__(self, problems: Sequence[ImportProblem], bindings: ModuleType, fitting: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[ImportProblem], bindings: Bindings, fitting: Sequence[str]) -> None:
         self.problems = tuple(problems)
         self.revision = revision_name(bindings)
         self.module_name: str = bindings.MODULE_NAME
@@ -197,7 +196,7 @@ def _compile_error(shown: str, data: bytes, message: str) -> str:
     return f"{shown}: invalid WebAssembly module: {': '.join(dict.fromkeys([causes[0], causes[-1]]))}"
 
 
-def revision_name(bindings: ModuleType) -> str:
+def revision_name(bindings: Bindings) -> str:
     """The name of the revision whose generated module ``bindings`` is (its module name otherwise)."""
     module = bindings.__name__.rpartition(".")[2]
     return next((name for name, known in REVISIONS.items() if known.module_name == module), bindings.__name__)
@@ -217,7 +216,7 @@ def _kind(extern_type: object) -> str:
     return type(extern_type).__name__.removesuffix("Type").lower()
 
 
-def nn_imports(module: wasmtime.Module, bindings: ModuleType) -> dict[str, CoreSignature | None]:
+def nn_imports(module: wasmtime.Module, bindings: Bindings) -> dict[str, CoreSignature | None]:
     """The guest's imports of ``wasi_ephemeral_nn``: name -> core signature (``None``: not a function)."""
     imports: dict[str, CoreSignature | None] = {}
     for imported in module.imports:
@@ -227,7 +226,7 @@ def nn_imports(module: wasmtime.Module, bindings: ModuleType) -> dict[str, CoreS
     return imports
 
 
-def fitting_revisions(module: wasmtime.Module, bindings: ModuleType) -> list[str]:
+def fitting_revisions(module: wasmtime.Module, bindings: Bindings) -> list[str]:
     """The revisions other than that of ``bindings`` with every ``wasi_ephemeral_nn`` import of ``module``.
 
     A guest that imports nothing of ``wasi_ephemeral_nn`` fits none: nothing tells its revision.
@@ -272,9 +271,7 @@ def _import_problems(linker: wasmtime.Linker, store: wasmtime.Store, module: was
     return [problem for imported in module.imports if (problem := _problem(linker, store, imported))]
 
 
-def _define_traps(
-    linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: ModuleType
-) -> None:
+def _define_traps(linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: Bindings) -> None:
     """Define every function import ``linker`` lacks as one that traps, naming itself, when called.
 
     Wasmtime's ``--trap-unknown-imports`` does the same with a generic message; here the trap
@@ -303,7 +300,7 @@ def _trap_with(message: str) -> Callable[..., NoReturn]:
 def run_guest(
     guest: bytes | Path,
     host_factory: HostFactory,
-    bindings: ModuleType,
+    bindings: Bindings,
     options: GuestOptions,
     *,
     trap_unknown_imports: bool = False,
@@ -360,7 +357,7 @@ def _is_command(module: wasmtime.Module) -> bool:
 
 
 def _start(
-    linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: ModuleType
+    linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: Bindings
 ) -> tuple[int, str | None, LinkError | None]:
     try:
         instance = linker.instantiate(store, module)
@@ -442,7 +439,7 @@ def watching_failed_calls(log: FailedCallLog) -> Iterator[FailedCallLog]:
         logger.propagate = propagate
 
 
-def errno_note(bindings: ModuleType, others: Sequence[str]) -> Callable[[FailedCall], str]:
+def errno_note(bindings: Bindings, others: Sequence[str]) -> Callable[[FailedCall], str]:
     """A note for an errno that revisions ``others`` read otherwise (another name, or none)."""
 
     def note(call: FailedCall) -> str:
@@ -460,7 +457,7 @@ def errno_note(bindings: ModuleType, others: Sequence[str]) -> Callable[[FailedC
     return note
 
 
-def revision_hint(bindings: ModuleType, other: str, failed: int) -> str:
+def revision_hint(bindings: Bindings, other: str, failed: int) -> str:
     """Why a guest that failed under ``bindings`` may be built for revision ``other``."""
     here, there = revision_name(bindings), REVISIONS[other].bindings
     absent = [name for name in bindings.FUNCTIONS if name not in there.FUNCTIONS]
@@ -487,7 +484,7 @@ def run_command_line(
     guest: Path,
     arguments: Sequence[str],
     host_factory: HostFactory,
-    bindings: ModuleType,
+    bindings: Bindings,
     dirs: Sequence[tuple[str, str]],
     env: Mapping[str, str],
     *,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,8 +20,9 @@ from onnx import helper, numpy_helper
 from conformance.dtypes import NUMPY_DTYPES
 from conformance.host import HostFault, HostLimits, ReferenceHost, Situation
 from conformance.host.backend import OnnxRuntimeBackend, OnnxRuntimeGraph, TensorSlot
+from conformance.revisions import Bindings
 
-HostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
+HostFactory = Callable[[Bindings, Mapping[str, Path]], object]
 """What ``--wasi-nn-host module:factory`` names: the host of one guest instance."""
 
 UNREACHABLE = HostLimits(
@@ -36,7 +36,7 @@ by its 4 GiB anyway; graphs and contexts are bounded only by the calls a run mak
 
 
 def mutant_host(
-    host_class: type[ReferenceHost], bindings: ModuleType, graphs_by_name: Mapping[str, Path], **options: Any
+    host_class: type[ReferenceHost], bindings: Bindings, graphs_by_name: Mapping[str, Path], **options: Any
 ) -> ReferenceHost:
     """A ``host_class`` for one guest instance, with :data:`UNREACHABLE` limits."""
     return host_class(bindings, graphs_by_name=graphs_by_name, limits=UNREACHABLE, **options)
@@ -45,14 +45,14 @@ def mutant_host(
 def factory_for(host_class: type[ReferenceHost], **options: Any) -> HostFactory:
     """The ``module:factory`` factory of a reference host subclass (``options`` go to its constructor)."""
 
-    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
         return mutant_host(host_class, bindings, graphs_by_name, **options)
 
     factory.__doc__ = f"A {host_class.__name__} for one guest instance, with limits no run reaches."
     return factory
 
 
-def reference(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+def reference(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
     """The unmodified reference host, its default limits included, through the ``module:factory`` path.
 
     The control run: the suite must fail none of its clauses.
