@@ -20,9 +20,9 @@ from conformance import fixture_models
 from conformance.guest.driver import WriteStep
 from conformance.guest.encoder import Region, ScriptResult
 from conformance.host import GuestOptions, HostLimits, ReferenceHost, Situation, run_guest
+from conformance.paths import PROJECT_ROOT as PROJECT
 from conformance.revisions import revision
 
-PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
 nn_2022 = revision("2022-10").bindings
 ONNX = int(nn.GraphEncoding.ONNX)

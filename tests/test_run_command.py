@@ -20,6 +20,7 @@ import wasmtime
 from conformance import cli, fixture_models
 from conformance.host import GuestOptions, ReferenceHost, run_guest
 from conformance.host.runner import LINK_ERROR_EXIT_CODE
+from conformance.paths import GUESTS_DIR
 from conformance.revisions import revision
 
 ECHO_GUEST = """
@@ -197,7 +198,7 @@ def test_graph_registers_a_model_for_load_by_name(tmp_path: Path) -> None:
 def test_the_classify_demo_runs_from_the_command_line(tmp_path: Path) -> None:
     (tmp_path / "model.onnx").write_bytes(fixture_models.model_bytes("squeezenet_1_1"))
     (tmp_path / "image.bin").write_bytes(fixture_models.demo_image().astype("<f4").tobytes())
-    classify = Path(__file__).resolve().parent.parent / "fixtures" / "guests" / "classify.wat"
+    classify = GUESTS_DIR / "classify.wat"
     # --dir . preopens the current folder as itself, and the guest's arguments need no --.
     completed = run(str(classify), "--dir", ".", "model.onnx", "image.bin", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr

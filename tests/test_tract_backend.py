@@ -22,10 +22,10 @@ from conformance.host import Situation, make_backend
 from conformance.host.backend import BackendFault
 from conformance.host.tract_backend import TractBackend
 from conformance.oracle import compare, native_outputs, tolerance
+from conformance.paths import PROJECT_ROOT as PROJECT
 from conformance.revisions import revision
 from tests.hosts.runs import run_suite, start
 
-PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
 ONNX = int(nn.GraphEncoding.ONNX)
 CPU = int(nn.ExecutionTarget.CPU)

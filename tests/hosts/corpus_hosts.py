@@ -38,9 +38,10 @@ from conformance.bindings import GuestPointer
 from conformance.host import HostLimits, ReferenceHost
 from conformance.host.backend import BackendFault, OnnxRuntimeBackend, OnnxRuntimeGraph
 from conformance.host.situations import Situation
+from conformance.paths import PROJECT_ROOT
 from conformance.revisions import Bindings
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = PROJECT_ROOT
 """The project folder: on ``PYTHONPATH``, ``tests.hosts.corpus_hosts`` imports in a child process."""
 
 KINDS = ("crash", "hang")
