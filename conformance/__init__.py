@@ -22,7 +22,8 @@ Subsystems, each a module or subpackage:
 - tools: :mod:`~conformance.cli`, :mod:`~conformance.bench`;
 - underneath everything: :mod:`~conformance.errors` (one root for the suite's errors,
   :class:`~conformance.errors.UsageError` for a person's mistakes) and
-  :mod:`~conformance.paths` (where files are, the cache, writing files whole).
+  :mod:`~conformance.paths` (where files are, the cache, writing files whole),
+  :mod:`~conformance.dtypes` (the numpy type of each tensor type).
 """
 
 __version__ = "0.1.0"
