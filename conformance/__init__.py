@@ -8,14 +8,22 @@ Subsystems, each a module or subpackage:
 - guests: :mod:`~conformance.guest` (the driver, its scripts and transcripts);
 - hosts under test: :mod:`~conformance.adapters`;
 - the spec and its oracles: :mod:`~conformance.catalog` (clauses, ``clauses.toml``),
-  :mod:`~conformance.model` (operations and predictions), :mod:`~conformance.oracle` (native
-  onnxruntime, tolerances), :mod:`~conformance.models` (fixture models);
+  :mod:`~conformance.spec` (operations and predictions), :mod:`~conformance.oracle` (native
+  onnxruntime, tolerances), :mod:`~conformance.fixture_models` (fixture models);
 - running the suite: :mod:`~conformance.scenario`, :mod:`~conformance.examples`,
   :mod:`~conformance.special`, :mod:`~conformance.timeouts`, :mod:`~conformance.plugin` and
   the tests in :mod:`conformance.tests`;
-- what a run leaves: :mod:`~conformance.results` (the ledger), :mod:`~conformance.expectations`,
-  :mod:`~conformance.reports`, :mod:`~conformance.replay`;
-- tools: :mod:`~conformance.cli`, :mod:`~conformance.bench`, :mod:`~conformance.cache`.
+- what a run leaves, each layer importing only those before it:
+  :mod:`~conformance.expectations` (the file of known departures),
+  :mod:`~conformance.results` (the ledger), :mod:`~conformance.reproducers` (the failure-case
+  format), then :mod:`~conformance.reports` and :mod:`~conformance.replay`, then
+  :mod:`~conformance.expectations_update` (``--update-expectations``); the plugin and the
+  command line sit on top;
+- tools: :mod:`~conformance.cli`, :mod:`~conformance.bench`;
+- underneath everything: :mod:`~conformance.errors` (one root for the suite's errors,
+  :class:`~conformance.errors.UsageError` for a person's mistakes) and
+  :mod:`~conformance.paths` (where files are, the cache, writing files whole),
+  :mod:`~conformance.dtypes` (the numpy type of each tensor type).
 """
 
 __version__ = "0.1.0"

@@ -71,7 +71,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -79,15 +78,17 @@ import numpy.typing as npt
 import wasmtime
 
 import conformance
-from conformance import models
+from conformance import fixture_models
 from conformance.bindings import GuestPointer
+from conformance.errors import ConformanceError, UsageError
 from conformance.host import BACKENDS, GuestOptions, ReferenceHost, make_backend, run_guest
 from conformance.host.backend import Backend
 from conformance.host.linker import core_type, link
 from conformance.host.runner import Linking
-from conformance.revisions import revision
+from conformance.paths import GUESTS_DIR
+from conformance.revisions import Bindings, revision
 
-BENCH_GUEST = Path(__file__).parent / "fixtures" / "guests" / "bench.wat"
+BENCH_GUEST = GUESTS_DIR / "bench.wat"
 """The guest whose rounds are timed (``bench MODEL INPUT ROUNDS D0 [D1 ...]``)."""
 
 DEFAULT_MODELS = ("mlp", "mobilenet_v2")
@@ -119,7 +120,7 @@ def default_rounds(model: str) -> int:
     models, two backends, ten repetitions) takes about 100 s on a 2-core machine, two thirds
     of it tract's MobileNetV2 rounds.
     """
-    return 150 if "classifier" in models.FIXTURES[model].tags else 2000
+    return 150 if "classifier" in fixture_models.FIXTURES[model].tags else 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +247,7 @@ class BenchReport:
     comparisons: tuple[BackendComparison, ...] = field(default=())
 
 
-class BenchError(RuntimeError):
+class BenchError(ConformanceError, RuntimeError):
     """The benchmark could not measure (the guest failed, or did not do the rounds asked for)."""
 
 
@@ -258,7 +259,7 @@ class RoundTimingHost(ReferenceHost):
     loop takes a stamp per round too.
     """
 
-    def __init__(self, bindings: ModuleType, backend: Backend | None = None) -> None:
+    def __init__(self, bindings: Bindings, backend: Backend | None = None) -> None:
         super().__init__(bindings, backend)
         self.round_starts: list[int] = []
         self.loads = 0
@@ -331,7 +332,7 @@ class IdleHost:
         return self.output_bytes
 
 
-def link_answering_success(linker: wasmtime.Linker, host: object, bindings: ModuleType) -> None:
+def link_answering_success(linker: wasmtime.Linker, host: object, bindings: Bindings) -> None:
     """Define every wasi-nn function as one that answers success at once, without the reference glue.
 
     ``host`` is an :class:`IdleHost`, whose ``round_starts`` the ``set_input`` import stamps.
@@ -361,18 +362,18 @@ def _per_round_us(starts: Sequence[int]) -> list[float]:
 
 def bench_input(model: str) -> npt.NDArray[np.float32]:
     """The input the benchmark feeds ``model``: the demo image for classifiers, else seeded noise."""
-    fixture = models.FIXTURES[model]
+    fixture = fixture_models.FIXTURES[model]
     if len(fixture.inputs) != 1 or fixture.inputs[0].tensor_type != "f32" or fixture.inputs[0].is_dynamic:
         raise BenchError(f"{model}: the bench guest feeds one f32 input of a fixed shape")
     if "classifier" in fixture.tags:
-        return models.demo_image()
+        return fixture_models.demo_image()
     shape = fixture.inputs[0].concrete_shape({})
     return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
 
 
 def _write_guest_files(model: str, folder: Path) -> None:
     """Put the files the bench guest reads, ``model.onnx`` and ``input.bin``, into ``folder``."""
-    (folder / "model.onnx").write_bytes(models.model_bytes(model))
+    (folder / "model.onnx").write_bytes(fixture_models.model_bytes(model))
     (folder / "input.bin").write_bytes(bench_input(model).astype("<f4").tobytes())
 
 
@@ -388,7 +389,7 @@ class _ModelBench:
         # One backend makes the native graph and serves every guest run, so both sides run
         # the engine as the host sets it up.
         self.backend = make_backend(backend_name)
-        self.graph = self.backend.load([memoryview(models.model_bytes(model))], "onnx", "cpu")
+        self.graph = self.backend.load([memoryview(fixture_models.model_bytes(model))], "onnx", "cpu")
         self.output_bytes = int(np.asarray(self.graph.run([self.input])[0]).nbytes)
         self.folder = folder
         self.native_times: list[list[float]] = []
@@ -419,10 +420,14 @@ class _ModelBench:
         bindings = revision().bindings
         host = ReferenceHost(bindings, self.backend)
         graph = host.load(
-            [memoryview(models.model_bytes(self.model))], bindings.GraphEncoding.ONNX, bindings.ExecutionTarget.CPU
+            [memoryview(fixture_models.model_bytes(self.model))],
+            bindings.GraphEncoding.ONNX,
+            bindings.ExecutionTarget.CPU,
         )
         context = host.init_execution_context(graph)
-        tensor = bindings.TensorValue(list(self.input.shape), bindings.TensorType.F32, memoryview(self.input.tobytes()))
+        # Bindings types each record as the union of the revisions' classes, which no call fits.
+        make_tensor: Callable[..., Any] = bindings.TensorValue
+        tensor = make_tensor(list(self.input.shape), bindings.TensorType.F32, memoryview(self.input.tobytes()))
         output = GuestPointer(0, memoryview(bytearray(self.output_bytes)))
         starts: list[int] = []
         for _ in range(self.rounds_per_run):
@@ -457,7 +462,7 @@ class _ModelBench:
         """One run of the guest, with its rounds stamped by the host."""
         hosts: list[RoundTimingHost] = []
 
-        def make_host(bindings: ModuleType) -> RoundTimingHost:
+        def make_host(bindings: Bindings) -> RoundTimingHost:
             hosts.append(RoundTimingHost(bindings, self.backend))
             return hosts[-1]
 
@@ -549,10 +554,10 @@ def run_benchmark(
     model. ``progress``, if given, is told what is being measured as the run goes on.
     """
     if repeat < 1 or (rounds is not None and rounds < 1):
-        raise ValueError("rounds and repeat must be at least 1")
+        raise UsageError("rounds and repeat must be at least 1")
     backends = list(dict.fromkeys(backends))
     if not backends or not set(backends) <= set(BACKENDS):
-        raise ValueError(f"backends must be some of {', '.join(BACKENDS)}, got {backends}")
+        raise UsageError(f"backends must be some of {', '.join(BACKENDS)}, got {backends}")
     with tempfile.TemporaryDirectory(prefix="wasi-nn-bench-") as scratch:
         benches_by_model: dict[str, list[_ModelBench]] = {}
         for name in model_names:
@@ -782,7 +787,7 @@ def _positive(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m conformance.bench``: measure, print the table, write the report; returns 0."""
-    benchmark_models = sorted(name for name, fixture in models.FIXTURES.items() if "benchmark" in fixture.tags)
+    benchmark_models = sorted(name for name, fixture in fixture_models.FIXTURES.items() if "benchmark" in fixture.tags)
     parser = argparse.ArgumentParser(
         prog="python -m conformance.bench",
         description="Measure the reference host's overhead over native onnxruntime and tract per "

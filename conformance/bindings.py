@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from conformance.errors import ConformanceError
 from conformance.witx.abi import CoreParam, CoreType
 
 TypeKind = Literal["int", "float", "char", "string", "list", "pointer", "enum", "flags", "record", "handle"]
@@ -106,7 +107,7 @@ class GuestPointer:
     memory: memoryview
 
 
-class ErrnoError(Exception):
+class ErrnoError(ConformanceError):
     """Raised by a host method to fail the call with ``errno``, a value of the module's error enum."""
 
     def __init__(self, errno: enum.IntEnum, detail: str = "") -> None:

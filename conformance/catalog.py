@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Literal
 
-from conformance.revisions import REVISIONS
+from conformance.errors import ConformanceError
+from conformance.revisions import REVISIONS, Bindings
 from conformance.revisions import revision as find_revision
 
 CATALOG_PATH = Path(__file__).with_name("clauses.toml")
@@ -33,7 +33,7 @@ LINK = "link"
 """The call of clauses about instantiating a guest rather than about one function."""
 
 
-class CatalogError(ValueError):
+class CatalogError(ConformanceError, ValueError):
     """The catalog breaks one of its rules; each line of the message names the file and the clause."""
 
     def __init__(self, origin: str, problems: Sequence[str]) -> None:
@@ -190,7 +190,7 @@ class _Vocabulary:
         return f"needs {needs!r} is neither {_NEEDS_LOAD_BY_NAME!r} nor {_NEEDS_ENCODING}<an encoding of the revision>"
 
 
-def _errno_names(bindings: ModuleType) -> list[str]:
+def _errno_names(bindings: Bindings) -> list[str]:
     """The revision's errnos but success, as the catalog names them."""
     return [case.name.lower() for case in bindings.NnErrno if case.name.lower() != "success"]
 

@@ -38,7 +38,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from conformance.cache import PROJECT_ROOT
+from conformance.errors import UsageError
+from conformance.paths import PROJECT_ROOT
 
 PROG = "wasi-nn-conformance"
 USAGE_EXIT_CODE = 2
@@ -87,18 +88,6 @@ With -v (or {VERBOSE_ENV}=1) each wasi-nn call that fails is printed on stderr, 
   wasi-nn: set_input -> invalid_argument: input 0 has shape [1, 4], got dimensions [4]
 When a guest that imports no load_by_name fails after a failed call, a hint says whether
 --revision 2022-10 (which numbers tensor types otherwise) may be the one it was built for."""
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for: printed as one line, exit status 2.
-
-    ``command`` is the program (and subcommand) whose ``--help`` explains the usage, when the
-    mistake is one of syntax.
-    """
-
-    def __init__(self, message: str, command: str | None = None) -> None:
-        super().__init__(message)
-        self.command = command
 
 
 class _Parser(argparse.ArgumentParser):
@@ -346,12 +335,12 @@ def _dirs(values: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def _run(arguments: argparse.Namespace) -> int:
-    from conformance.revisions import revision
+    from conformance.revisions import UnknownRevision, revision
 
     try:
         bindings = revision(arguments.revision or "current").bindings
-    except KeyError as error:
-        raise UsageError(f"--revision: {error.args[0]}") from None
+    except UnknownRevision as error:
+        raise UsageError(f"--revision: {error}") from None
     graphs = {name: Path(model) for name, model in _pairs(arguments.graph, "=", "--graph", "NAME=MODEL")}
     for name, model in graphs.items():
         if not model.is_file():
@@ -363,26 +352,25 @@ def _run(arguments: argparse.Namespace) -> int:
 
     # Imported only now: the host loads onnxruntime, which a usage error need not wait for.
     from conformance.host import ReferenceHost, make_backend
-    from conformance.host.runner import SetupError, run_command_line
+    from conformance.host.runner import run_command_line
 
     try:
         backend = make_backend(arguments.backend)
-    except ValueError as error:
+    except UsageError as error:
         raise UsageError(f"--backend: {error}") from None
-    try:
-        return run_command_line(
-            arguments.guest,
-            arguments.arguments,
-            lambda bindings: ReferenceHost(bindings, backend, graphs_by_name=graphs),
-            bindings,
-            dirs,
-            env,
-            verbose=_verbose(arguments),
-            trap_unknown_imports=arguments.trap_unknown_imports,
-            revision_chosen=arguments.revision is not None,
-        )
-    except SetupError as error:
-        raise UsageError(str(error)) from None
+    # A guest that is no WASI command, or a folder that cannot be preopened, is a SetupError:
+    # a UsageError, said by main as one line.
+    return run_command_line(
+        arguments.guest,
+        arguments.arguments,
+        lambda bindings: ReferenceHost(bindings, backend, graphs_by_name=graphs),
+        bindings,
+        dirs,
+        env,
+        verbose=_verbose(arguments),
+        trap_unknown_imports=arguments.trap_unknown_imports,
+        revision_chosen=arguments.revision is not None,
+    )
 
 
 def _written(error: OSError, folder: Path) -> UsageError:
@@ -392,21 +380,21 @@ def _written(error: OSError, folder: Path) -> UsageError:
 
 
 def _fixtures(arguments: argparse.Namespace) -> int:
-    from conformance import models
+    from conformance import fixture_models
 
     if arguments.write_manifest:
         try:
-            written = models.write_manifest()
+            written = fixture_models.write_manifest()
         except OSError as error:
-            raise _written(error, models.MANIFEST_PATH.parent) from None
-        print(f"recorded {len(written)} models in {models.MANIFEST_PATH}")
+            raise _written(error, fixture_models.MANIFEST_PATH.parent) from None
+        print(f"recorded {len(written)} models in {fixture_models.MANIFEST_PATH}")
         return 0
     try:
-        hashes = models.build_all(arguments.out)
-        (arguments.out / "demo_image.bin").write_bytes(models.demo_image().astype("<f4").tobytes())
+        hashes = fixture_models.build_all(arguments.out)
+        (arguments.out / "demo_image.bin").write_bytes(fixture_models.demo_image().astype("<f4").tobytes())
     except OSError as error:
         raise _written(error, arguments.out) from None
-    drifted = sorted(name for name, digest in hashes.items() if models.manifest().get(name) != digest)
+    drifted = sorted(name for name, digest in hashes.items() if fixture_models.manifest().get(name) != digest)
     print(f"wrote {len(hashes)} models and demo_image.bin to {arguments.out}")
     if drifted:
         print(f"{PROG}: these models differ from the manifest: {', '.join(drifted)}", file=sys.stderr)
@@ -419,9 +407,7 @@ def _report(arguments: argparse.Namespace) -> int:
 
     try:
         page = combine(arguments.reports, arguments.out)
-    except ValueError as error:  # a file that is no report this suite reads
-        raise UsageError(str(error)) from None
-    except OSError as error:
+    except OSError as error:  # a report that is no report this suite reads is a UsageError already
         raise _written(error, arguments.out) from None
     print(f"wrote {page} ({len(arguments.reports)} reports)")
     return 0
@@ -433,19 +419,19 @@ def _replay(arguments: argparse.Namespace) -> int:
     _check_case(arguments.case)
     try:
         return replay(arguments.case, arguments.host, arguments.host_command, arguments.revision)
-    except (ValueError, KeyError) as error:  # an unknown host or revision, a case this onnx lacks
+    except UsageError:
+        raise
+    except (ValueError, KeyError) as error:  # a host command that does not parse, a clause the catalog lacks
         raise UsageError(str(error.args[0] if isinstance(error, KeyError) else error)) from None
 
 
 def _check_case(folder: Path) -> None:
     """Refuse a folder replay cannot read, before any host starts: no case.json, or a malformed one."""
-    from conformance.replay import load_case, scenario_from_json
+    from conformance.reproducers import load_case, scenario_from_json
 
     path = folder / "case.json"
     try:
-        case = load_case(folder)
-    except ValueError as error:  # no case.json, not JSON, another format
-        raise UsageError(str(error)) from None
+        case = load_case(folder)  # no case.json, not JSON, another format: a UsageError
     except AttributeError:  # JSON, but not an object: load_case reads its fields
         raise UsageError(f"{path}: not a case: the JSON is no object") from None
     required = ["host.option", "host.command", "revision", "kind", "test"]

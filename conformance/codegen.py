@@ -82,19 +82,95 @@ def generate_source(document: Document, shown_as: str) -> str:
 
 
 def generate_package(witx_paths: Sequence[Path], shown_dir: str) -> list[GeneratedFile]:
-    """Generate every module of ``witx_paths`` and the package ``__init__`` listing them."""
-    files = [generate_module(path, f"{shown_dir}/{path.name}") for path in sorted(witx_paths)]
+    """Generate every module of ``witx_paths`` and the package ``__init__`` listing them.
+
+    The ``__init__`` also defines ``Bindings``, the ``Protocol`` of what every one of the
+    modules provides, which code that takes a revision's bindings is typed with: the names
+    all revisions share, each typed as the union of the revisions' own classes, so that a
+    case one revision lacks (``NnErrno.NOT_FOUND``) is a type error where it is used.
+    """
+    paths = sorted(witx_paths)
+    documents = [load(path) for path in paths]
+    files = [
+        GeneratedFile(f"{module_name(path)}.py", generate_source(document, f"{shown_dir}/{path.name}"))
+        for path, document in zip(paths, documents, strict=True)
+    ]
+    modules = [module_name(path) for path in paths]
     lines = [
         _banner("the WITX files in " + shown_dir, None),
         '"""Bindings generated from the WITX revisions of the suite, one module per file:',
         "",
     ]
-    for path in sorted(witx_paths):
-        header = load(path).header.splitlines()
-        lines.append(f"- ``{module_name(path)}``: {header[0] if header else path.name}")
-    lines.append('"""')
+    for name, document in zip(modules, documents, strict=True):
+        header = document.header.splitlines()
+        lines.append(f"- ``{name}``: {header[0] if header else name}")
+    lines += [
+        "",
+        "``Bindings`` is what every one of them provides, the type of a revision's bindings.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Mapping",
+        "from typing import TYPE_CHECKING, Protocol",
+        "",
+        "from conformance import bindings as vocabulary",
+        "",
+        "if TYPE_CHECKING:",
+        *(f"    from conformance.generated import {name}" for name in modules),
+        "",
+        '__all__ = ["Bindings"]',
+        "",
+        "",
+        "class Bindings(Protocol):",
+        '    """What the bindings module of every revision provides (a module is one of these).',
+        "",
+        "    The enums and records are each revision's own classes: a member is typed as the union of",
+        "    them, so only what every revision has can be used without asking which revision it is.",
+        '    """',
+    ]
+    members = [
+        ("__name__", "str", "The bindings module's own name (``conformance.generated.MODULE``)."),
+        ("MODULE_NAME", "str", "The import module name the functions are imported from."),
+        ("WITX_SOURCE", "str", "The WITX file the bindings were generated from."),
+        ("WITX_SHA256", "str", "The sha256 of that file's bytes."),
+        ("IMPORTS_MEMORY", "bool", "Whether the functions use the caller's exported memory."),
+        ("TYPES", "Mapping[str, vocabulary.TypeInfo]", "Every typename of the module, by its WITX name."),
+        ("FUNCTIONS", "Mapping[str, vocabulary.FunctionSignature]", "Every function of the module in WITX order."),
+        ("ErrnoError", "type[vocabulary.ErrnoError]", "What a host method raises to fail a call with an errno."),
+        ("GuestList", "type[vocabulary.GuestList]", "A list as it lies in guest memory."),
+        ("GuestPointer", "type[vocabulary.GuestPointer]", "A raw pointer argument."),
+    ]
+    for name in _shared_classes(documents):
+        union = " | ".join(f"type[{module}.{name}]" for module in modules)
+        members.append((name, union, f"``{name}`` of the revision."))
+    for name, annotation, doc in members:
+        lines += ["", "    @property", f"    def {name}(self) -> {annotation}:", f'        """{doc}"""', "        ..."]
+    lines += [
+        "",
+        "",
+        "if TYPE_CHECKING:",
+        "    # Strict mypy checks here that each revision's module provides all of Bindings.",
+        *(f"    _{name}: Bindings = {name}" for name in modules),
+    ]
     files.insert(0, GeneratedFile("__init__.py", "\n".join(lines) + "\n"))
     return files
+
+
+def _shared_classes(documents: Sequence[Document]) -> list[str]:
+    """The enum, flags and record classes (and records' value classes) every document generates, in order."""
+    per_document = []
+    for document in documents:
+        names: list[str] = []
+        for named in document.typenames:
+            definition = resolve(named)
+            if isinstance(named.type, (Enum, Flags, Record)):
+                names.append(class_name(named.name))
+                if isinstance(definition, Record):
+                    names.append(f"{class_name(named.name)}Value")
+        per_document.append(names)
+    shared = set.intersection(*(set(names) for names in per_document)) if per_document else set()
+    return [name for name in per_document[0] if name in shared] if per_document else []
 
 
 def write(files: Sequence[GeneratedFile], out_dir: Path) -> None:

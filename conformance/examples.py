@@ -1,7 +1,7 @@
 """One example scenario per clause: the smallest run in which the clause decides a call.
 
 Each builder takes the revision's bindings and the host's capabilities and returns a
-:class:`~conformance.model.Scenario`; the example test runs it and requires every call in it
+:class:`~conformance.spec.Scenario`; the example test runs it and requires every call in it
 to pass, and the clause to have been judged at least once.
 """
 
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from conformance import models, oracle
+from conformance import fixture_models, oracle
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import builders
-from conformance.model import (
+from conformance.revisions import Bindings
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -35,10 +35,10 @@ from conformance.model import (
 FORGED = Forged(0x5EED)
 """A handle value no host hands out in a short scenario."""
 
-ExampleBuilder = Callable[[ModuleType, Capabilities], Scenario]
+ExampleBuilder = Callable[[Bindings, Capabilities], Scenario]
 
 
-def tensor_type(bindings: ModuleType, name: str) -> int:
+def tensor_type(bindings: Bindings, name: str) -> int:
     """The revision's value of tensor type ``name``."""
     cases: type[enum.IntEnum] = bindings.TensorType
     if name.upper() not in cases.__members__:
@@ -48,7 +48,7 @@ def tensor_type(bindings: ModuleType, name: str) -> int:
 
 def example_inputs(fixture: str, seed: int = 0, symbols: dict[str, int] | None = None) -> list[npt.NDArray[Any]]:
     """Deterministic inputs for ``fixture`` that make it compute (the reshape fixture's agree)."""
-    specs = models.FIXTURES[fixture].inputs
+    specs = fixture_models.FIXTURES[fixture].inputs
     rng = np.random.default_rng(seed)
     if fixture == "reshape_i32":
         return [np.arange(6, dtype=np.float32), np.array([2, 3], dtype=specs[1].numpy_dtype)]
@@ -69,17 +69,17 @@ def example_inputs(fixture: str, seed: int = 0, symbols: dict[str, int] | None =
 
 
 def set_inputs(
-    bindings: ModuleType, context: int, fixture: str, inputs: list[npt.NDArray[Any]], **options: Any
+    bindings: Bindings, context: int, fixture: str, inputs: list[npt.NDArray[Any]], **options: Any
 ) -> list[Operation]:
     """A set_input per given input of ``fixture``, in order (fewer inputs leave the rest unset)."""
-    specs = models.FIXTURES[fixture].inputs
+    specs = fixture_models.FIXTURES[fixture].inputs
     return [
         SetInput(Made(context), index, value.shape, tensor_type(bindings, spec.tensor_type), value.tobytes(), **options)
         for index, (spec, value) in enumerate(zip(specs, inputs, strict=False))
     ]
 
 
-def ready(bindings: ModuleType, fixture: str = "add_f32", seed: int = 0, start: int = 0) -> list[Operation]:
+def ready(bindings: Bindings, fixture: str = "add_f32", seed: int = 0, start: int = 0) -> list[Operation]:
     """Load ``fixture``, make a context (operation ``start + 1``), set every input and compute."""
     inputs = example_inputs(fixture, seed)
     return [
@@ -103,11 +103,11 @@ def _primary_encoding(capabilities: Capabilities) -> str:
     return next(iter(capabilities.encodings))
 
 
-def _encoding_value(bindings: ModuleType, name: str) -> int:
+def _encoding_value(bindings: Bindings, name: str) -> int:
     return int(bindings.GraphEncoding[name.upper()])
 
 
-def _unserved_encoding(bindings: ModuleType, capabilities: Capabilities) -> str:
+def _unserved_encoding(bindings: Bindings, capabilities: Capabilities) -> str:
     for case in bindings.GraphEncoding:
         name = case.name.lower()
         if name not in capabilities.encodings and name != "autodetect":
@@ -115,7 +115,7 @@ def _unserved_encoding(bindings: ModuleType, capabilities: Capabilities) -> str:
     raise NotAskable("the host serves every encoding")
 
 
-def _unavailable_target(bindings: ModuleType, capabilities: Capabilities) -> str:
+def _unavailable_target(bindings: Bindings, capabilities: Capabilities) -> str:
     for case in reversed(list(bindings.ExecutionTarget)):
         if case.name.lower() not in capabilities.targets:
             return str(case.name.lower())
@@ -129,52 +129,52 @@ def _builder_count(capabilities: Capabilities) -> int:
 # -- the examples, by clause ----------------------------------------------------------------
 
 
-def _load_valid(b: ModuleType, c: Capabilities) -> Scenario:
+def _load_valid(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(Load("add_f32"), Load("mlp"))
 
 
-def _load_autodetect(b: ModuleType, c: Capabilities) -> Scenario:
+def _load_autodetect(b: Bindings, c: Capabilities) -> Scenario:
     if "autodetect" not in c.encodings:
         raise NotAskable("the host declares no autodetect")
     return _scenario(Load("add_f32", encoding="autodetect"))
 
 
-def _load_autodetect_unrecognised(b: ModuleType, c: Capabilities) -> Scenario:
+def _load_autodetect_unrecognised(b: Bindings, c: Capabilities) -> Scenario:
     if "autodetect" not in c.encodings:
         raise NotAskable("the host declares no autodetect")
     return _scenario(Load("add_f32", encoding="autodetect", builders=(b"\x08\x01 neither onnx nor anything",)))
 
 
-def _encoding_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _encoding_unknown(b: Bindings, c: Capabilities) -> Scenario:
     primary = _encoding_value(b, _primary_encoding(c))
     return _scenario(Load(encoding=99), Load(encoding=256 + primary))
 
 
-def _encoding_not_served(b: ModuleType, c: Capabilities) -> Scenario:
+def _encoding_not_served(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(Load(encoding=_unserved_encoding(b, c)))
 
 
-def _target_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _target_unknown(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(Load(target=len(b.ExecutionTarget) + 4))
 
 
-def _target_unavailable(b: ModuleType, c: Capabilities) -> Scenario:
+def _target_unavailable(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(Load(target=_unavailable_target(b, c)))
 
 
-def _builder_count_example(b: ModuleType, c: Capabilities) -> Scenario:
+def _builder_count_example(b: Bindings, c: Capabilities) -> Scenario:
     count = _builder_count(c)
     return _scenario(Load(builders=()), Load(builders=(b"\0",) * (count + 1)))
 
 
-def _model_malformed(b: ModuleType, c: Capabilities) -> Scenario:
+def _model_malformed(b: Bindings, c: Capabilities) -> Scenario:
     count = _builder_count(c)
     garbage = b"\x08\x01" + bytes(range(256)) * 4
     return _scenario(Load(builders=(garbage,) * count), Load(builders=(b"",) * count))
 
 
 def _load_fault(*faults: str) -> ExampleBuilder:
-    def example(b: ModuleType, c: Capabilities) -> Scenario:
+    def example(b: Bindings, c: Capabilities) -> Scenario:
         return _scenario(*(Load(fault=fault) for fault in faults))  # type: ignore[arg-type]
 
     return example
@@ -185,7 +185,7 @@ def _load_fault(*faults: str) -> ExampleBuilder:
 FIRST_HANDLES = range(8)
 
 
-def _load_out_pointer(b: ModuleType, c: Capabilities) -> Scenario:
+def _load_out_pointer(b: Bindings, c: Capabilities) -> Scenario:
     # A host that loads the graph before it finds that the result cannot be stored keeps a
     # graph the guest never got: the first handle values then name it, and must not.
     shows = ("load.out-pointer-out-of-bounds",)
@@ -195,7 +195,7 @@ def _load_out_pointer(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _load_by_name_valid(b: ModuleType, c: Capabilities) -> Scenario:
+def _load_by_name_valid(b: Bindings, c: Capabilities) -> Scenario:
     inputs = example_inputs("add_f32")
     size = output_size("add_f32")
     return _scenario(
@@ -208,44 +208,44 @@ def _load_by_name_valid(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _unknown_name(b: ModuleType, c: Capabilities) -> Scenario:
+def _unknown_name(b: Bindings, c: Capabilities) -> Scenario:
     # Names are compared byte for byte: a prefix of a known name, or the name in another case,
     # is another name.
     names = (b"no-such-graph", b"", b"ad", b"ADD")
     return _scenario(*(LoadByName(name) for name in names), graphs={"add": "add_f32"})
 
 
-def _name_not_utf8(b: ModuleType, c: Capabilities) -> Scenario:
+def _name_not_utf8(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(LoadByName(b"\xff\xfe\xfd"), graphs={"add": "add_f32"})
 
 
-def _name_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
+def _name_out_of_bounds(b: Bindings, c: Capabilities) -> Scenario:
     # "add" is the last three bytes of memory and the length is 4: only a host that reads what
     # lies in memory, short of the range, finds the graph.
     return _scenario(LoadByName(b"add", fault="name-past-end"), graphs={"add": "add_f32"})
 
 
-def _name_at_memory_end(b: ModuleType, c: Capabilities) -> Scenario:
+def _name_at_memory_end(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(LoadByName(b"add", at_memory_end=True), graphs={"add": "add_f32"})
 
 
-def _name_interior_nul(b: ModuleType, c: Capabilities) -> Scenario:
+def _name_interior_nul(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(LoadByName(b"add\0"), LoadByName(b"add\0mlp"), graphs={"add": "add_f32", "mlp": "mlp"})
 
 
-def _empty_name_past_end(b: ModuleType, c: Capabilities) -> Scenario:
+def _empty_name_past_end(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(LoadByName(b"", fault="empty-past-end"), graphs={"add": "add_f32"})
 
 
-def _init_valid(b: ModuleType, c: Capabilities) -> Scenario:
+def _init_valid(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(Load(), InitExecutionContext(Made(0)), InitExecutionContext(Made(0)))
 
 
-def _init_graph_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _init_graph_unknown(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(Load(), InitExecutionContext(FORGED))
 
 
-def _init_out_pointer(b: ModuleType, c: Capabilities) -> Scenario:
+def _init_out_pointer(b: Bindings, c: Capabilities) -> Scenario:
     # A context made anyway takes a valid input under the first handle values; none was returned.
     value = example_inputs("add_f32")[0]
     f32 = tensor_type(b, "f32")
@@ -260,18 +260,18 @@ def _init_out_pointer(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _set_input_valid(b: ModuleType, c: Capabilities) -> Scenario:
+def _set_input_valid(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(*ready(b)[:-1])
 
 
-def _padding_ignored(b: ModuleType, c: Capabilities) -> Scenario:
+def _padding_ignored(b: Bindings, c: Capabilities) -> Scenario:
     inputs = example_inputs("add_f32")
     return _scenario(
         Load(), InitExecutionContext(Made(0)), *set_inputs(b, 1, "add_f32", inputs, padding=b"\xff\xa5\x5a")
     )
 
 
-def _dynamic_dimension(b: ModuleType, c: Capabilities) -> Scenario:
+def _dynamic_dimension(b: Bindings, c: Capabilities) -> Scenario:
     operations: list[Operation] = [Load("dynamic")]
     for rows in (0, 1, 5):
         context = len(operations)
@@ -287,13 +287,13 @@ def _dynamic_dimension(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _fixture_round_trip(fixture: str) -> ExampleBuilder:
-    def example(b: ModuleType, c: Capabilities) -> Scenario:
+    def example(b: Bindings, c: Capabilities) -> Scenario:
         return _scenario(*ready(b, fixture), GetOutput(Made(1), 0, output_size(fixture)))
 
     return example
 
 
-def _empty(b: ModuleType, c: Capabilities) -> Scenario:
+def _empty(b: Bindings, c: Capabilities) -> Scenario:
     # Once with the empty data anywhere, once starting at the very end of memory (in bounds).
     f32 = tensor_type(b, "f32")
     size = output_size("empty")
@@ -307,7 +307,7 @@ def _empty(b: ModuleType, c: Capabilities) -> Scenario:
     return _scenario(*operations)
 
 
-def _empty_data_past_end(b: ModuleType, c: Capabilities) -> Scenario:
+def _empty_data_past_end(b: Bindings, c: Capabilities) -> Scenario:
     f32 = tensor_type(b, "f32")
     return _scenario(
         Load("empty"),
@@ -316,7 +316,7 @@ def _empty_data_past_end(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _product_wraps(b: ModuleType, c: Capabilities) -> Scenario:
+def _product_wraps(b: Bindings, c: Capabilities) -> Scenario:
     # 0x40000000 x 3 x 4 bytes is 3 x 2^32: 0 in 32 bits, the length of empty data; and
     # 0x40000001 x 3 x 4 is 3 x 2^32 + 12.
     f32 = tensor_type(b, "f32")
@@ -328,33 +328,33 @@ def _product_wraps(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _set_input_context_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _set_input_context_unknown(b: Bindings, c: Capabilities) -> Scenario:
     value = example_inputs("add_f32")[0]
     return _scenario(*ready(b), SetInput(FORGED, 0, value.shape, tensor_type(b, "f32"), value.tobytes()))
 
 
-def _index_out_of_range(b: ModuleType, c: Capabilities) -> Scenario:
+def _index_out_of_range(b: Bindings, c: Capabilities) -> Scenario:
     value = example_inputs("add_f32")[0]
     return _scenario(
         Load(), InitExecutionContext(Made(0)), SetInput(Made(1), 2, value.shape, tensor_type(b, "f32"), value.tobytes())
     )
 
 
-def _tensor_type_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _tensor_type_unknown(b: Bindings, c: Capabilities) -> Scenario:
     value = example_inputs("add_f32")[0]
     return _scenario(
         Load(), InitExecutionContext(Made(0)), SetInput(Made(1), 0, value.shape, len(b.TensorType) + 3, value.tobytes())
     )
 
 
-def _tensor_type_mismatch(b: ModuleType, c: Capabilities) -> Scenario:
+def _tensor_type_mismatch(b: Bindings, c: Capabilities) -> Scenario:
     value = example_inputs("add_f32")[0].astype(np.int32)
     return _scenario(
         Load(), InitExecutionContext(Made(0)), SetInput(Made(1), 0, value.shape, tensor_type(b, "i32"), value.tobytes())
     )
 
 
-def _shape_mismatch(b: ModuleType, c: Capabilities) -> Scenario:
+def _shape_mismatch(b: Bindings, c: Capabilities) -> Scenario:
     value = example_inputs("add_f32")[0]
     f32 = tensor_type(b, "f32")
     return _scenario(
@@ -365,7 +365,7 @@ def _shape_mismatch(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _data_length_mismatch(b: ModuleType, c: Capabilities) -> Scenario:
+def _data_length_mismatch(b: Bindings, c: Capabilities) -> Scenario:
     value = example_inputs("add_f32")[0].tobytes()
     f32 = tensor_type(b, "f32")
     return _scenario(
@@ -381,7 +381,7 @@ def _data_length_mismatch(b: ModuleType, c: Capabilities) -> Scenario:
 
 
 def _tensor_fault(*faults: str) -> ExampleBuilder:
-    def example(b: ModuleType, c: Capabilities) -> Scenario:
+    def example(b: Bindings, c: Capabilities) -> Scenario:
         value = example_inputs("add_f32")[0]
         f32 = tensor_type(b, "f32")
         return _scenario(
@@ -393,7 +393,7 @@ def _tensor_fault(*faults: str) -> ExampleBuilder:
     return example
 
 
-def _data_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
+def _data_out_of_bounds(b: Bindings, c: Capabilities) -> Scenario:
     # Data wholly or partly past the end; valid data one byte longer than itself at the end
     # (a host that reads only what lies in memory sees valid data); valid data ending in a zero
     # byte with that byte past the end (a host that reads a zero there sees valid data).
@@ -408,7 +408,7 @@ def _data_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _record_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
+def _record_out_of_bounds(b: Bindings, c: Capabilities) -> Scenario:
     # The record's last field (the data length) lies past the end. On the empty fixture a host
     # that reads past the end and finds zeros there would see a valid tensor and succeed.
     f32 = tensor_type(b, "f32")
@@ -420,7 +420,7 @@ def _record_out_of_bounds(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _compute_valid(b: ModuleType, c: Capabilities) -> Scenario:
+def _compute_valid(b: Bindings, c: Capabilities) -> Scenario:
     size = output_size("add_f32")
     again = example_inputs("add_f32", seed=1)
     return _scenario(
@@ -436,16 +436,16 @@ def _compute_valid(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _compute_context_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _compute_context_unknown(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(*ready(b), Compute(FORGED))
 
 
-def _inputs_missing(b: ModuleType, c: Capabilities) -> Scenario:
+def _inputs_missing(b: Bindings, c: Capabilities) -> Scenario:
     first = example_inputs("add_f32")[:1]
     return _scenario(Load(), InitExecutionContext(Made(0)), *set_inputs(b, 1, "add_f32", first), Compute(Made(1)))
 
 
-def _inference_fails(b: ModuleType, c: Capabilities) -> Scenario:
+def _inference_fails(b: Bindings, c: Capabilities) -> Scenario:
     # Three values reshaped to 5 x 5: the fixture declares that inference fails (an i32 shape,
     # which every revision has).
     return _scenario(
@@ -457,7 +457,7 @@ def _inference_fails(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _each_tensor_type(b: ModuleType, c: Capabilities, reads: Callable[[str, Made], list[Operation]]) -> Scenario:
+def _each_tensor_type(b: Bindings, c: Capabilities, reads: Callable[[str, Made], list[Operation]]) -> Scenario:
     """Each elementwise fixture of a tensor type the host takes, made ready, then ``reads(fixture, context)``."""
     operations: list[Operation] = []
     for name in (case.name.lower() for case in b.TensorType):
@@ -468,7 +468,7 @@ def _each_tensor_type(b: ModuleType, c: Capabilities, reads: Callable[[str, Made
     return _scenario(*operations)
 
 
-def _values(b: ModuleType, c: Capabilities) -> Scenario:
+def _values(b: Bindings, c: Capabilities) -> Scenario:
     return _each_tensor_type(
         b, c, lambda fixture, context: [GetOutput(context, index, output_size(fixture, index)) for index in (0, 1)]
     )
@@ -477,14 +477,16 @@ def _values(b: ModuleType, c: Capabilities) -> Scenario:
 def _multi_io(c: Capabilities) -> str:
     """The fixture of several inputs and outputs the host takes: in f64 and i64 if it can."""
     usable = [
-        name for name in ("multi_io", "multi_io_common") if models.FIXTURES[name].tensor_types <= set(c.tensor_types)
+        name
+        for name in ("multi_io", "multi_io_common")
+        if fixture_models.FIXTURES[name].tensor_types <= set(c.tensor_types)
     ]
     if not usable:
         raise NotAskable("the host takes the tensor types of no fixture with several inputs and outputs")
     return usable[0]
 
 
-def _output_order(b: ModuleType, c: Capabilities) -> Scenario:
+def _output_order(b: Bindings, c: Capabilities) -> Scenario:
     fixture = _multi_io(c)
     outputs = [
         GetOutput(Made(1), index, output_size(fixture, index), demonstrates=("get_output.output-order",))
@@ -493,30 +495,30 @@ def _output_order(b: ModuleType, c: Capabilities) -> Scenario:
     return _scenario(*ready(b, fixture), *outputs)
 
 
-def _larger_buffer(b: ModuleType, c: Capabilities) -> Scenario:
+def _larger_buffer(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(*ready(b), GetOutput(Made(1), 0, output_size("add_f32") + 13))
 
 
-def _get_output_context_unknown(b: ModuleType, c: Capabilities) -> Scenario:
+def _get_output_context_unknown(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(*ready(b), GetOutput(FORGED, 0, 64))
 
 
-def _output_index(b: ModuleType, c: Capabilities) -> Scenario:
+def _output_index(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(*ready(b), GetOutput(Made(1), 2, 64))
 
 
-def _before_compute(b: ModuleType, c: Capabilities) -> Scenario:
+def _before_compute(b: Bindings, c: Capabilities) -> Scenario:
     return _scenario(*ready(b)[:-1], GetOutput(Made(1), 0, 64))
 
 
 def _output_fault(*faults: str) -> ExampleBuilder:
-    def example(b: ModuleType, c: Capabilities) -> Scenario:
+    def example(b: Bindings, c: Capabilities) -> Scenario:
         return _scenario(*ready(b), *(GetOutput(Made(1), 0, 64, fault=fault) for fault in faults))  # type: ignore[arg-type]
 
     return example
 
 
-def _contexts_independent(b: ModuleType, c: Capabilities) -> Scenario:
+def _contexts_independent(b: Bindings, c: Capabilities) -> Scenario:
     size = output_size("mlp")
     first, second = example_inputs("mlp", 1), example_inputs("mlp", 2)
     tag = ("state.contexts-independent",)
@@ -533,7 +535,7 @@ def _contexts_independent(b: ModuleType, c: Capabilities) -> Scenario:
     )
 
 
-def _graphs_independent(b: ModuleType, c: Capabilities) -> Scenario:
+def _graphs_independent(b: Bindings, c: Capabilities) -> Scenario:
     tag = ("state.graphs-independent",)
     size = output_size("add_f32")
     operations = ready(b, "add_f32")
@@ -547,7 +549,7 @@ def _graphs_independent(b: ModuleType, c: Capabilities) -> Scenario:
     return _scenario(*operations)
 
 
-def _instances_independent(b: ModuleType, c: Capabilities) -> Scenario:
+def _instances_independent(b: Bindings, c: Capabilities) -> Scenario:
     # Another instance loads graphs and makes contexts first; this one forges the values those
     # handles would have had in a table shared by every instance.
     earlier = _scenario(*ready(b), Load("mlp"), InitExecutionContext(Made(5)), InitExecutionContext(Made(0)))
@@ -561,12 +563,12 @@ def _instances_independent(b: ModuleType, c: Capabilities) -> Scenario:
     return Scenario(tuple(operations), {}, (earlier,))
 
 
-def _get_output_valid(b: ModuleType, c: Capabilities) -> Scenario:
+def _get_output_valid(b: Bindings, c: Capabilities) -> Scenario:
     # Every tensor type: a host that counts elements in bytes_written is right only for u8.
     return _each_tensor_type(b, c, lambda fixture, context: [GetOutput(context, 0, output_size(fixture))])
 
 
-def _too_small(b: ModuleType, c: Capabilities) -> Scenario:
+def _too_small(b: Bindings, c: Capabilities) -> Scenario:
     # Every tensor type, one byte short and empty: nothing may be written, within the buffer
     # or past it (a host that copies the whole output overruns the guest's buffer).
     return _each_tensor_type(
@@ -583,7 +585,7 @@ SOAK_MEMORY_BOUND = 256 << 20
 """Bytes an in-process host may grow by over the soak (state.soak)."""
 
 
-def _soak(b: ModuleType, c: Capabilities) -> Scenario:
+def _soak(b: Bindings, c: Capabilities) -> Scenario:
     # The graph of each round stays loaded (no revision can unload), so a host either holds all
     # of them within the bound or refuses some with an errno; every call is judged by state.soak.
     shows = ("state.soak",)
@@ -594,7 +596,7 @@ def _soak(b: ModuleType, c: Capabilities) -> Scenario:
     return Scenario(tuple(operations), memory_bound=SOAK_MEMORY_BOUND, within_limits=True, rounds=SOAK_ROUNDS)
 
 
-def _concurrent(b: ModuleType, c: Capabilities) -> Scenario:
+def _concurrent(b: Bindings, c: Capabilities) -> Scenario:
     # Instances of one fixture computing rounds of inputs of their own, all at once: a host that
     # lets one instance's data reach another's compute gives some instance outputs of inputs
     # it never set.

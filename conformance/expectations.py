@@ -23,7 +23,11 @@ id reads). An entry that no failure of the run matched is an *unexpected pass*, 
 the run so the list never goes stale, but only when one of those tests ran: when none did
 (a slice of the suite with ``-k`` or ``-m``) the entry is *not checked*, and the run says so.
 ``--update-expectations`` writes the file from a run, with the tests that showed each
-departure, keeping the reasons and links already there.
+departure, keeping the reasons and links already there (:mod:`conformance.expectations_update`).
+
+This module is the file's format only: reading, checking and rendering it. What a run makes of
+the entries is the ledger's (:mod:`conformance.results`); the pytest hooks that turn a listed
+failure into an expected one are the plugin's (:mod:`conformance.plugin`).
 
 The ONNX node corpus (:mod:`conformance.corpus`) has entries of its own, ``[[corpus]]``: the
 cases (``cases = ["test_resize_..."]``) or one operator (``operator = "Resize"``, every case
@@ -44,17 +48,13 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-import hypothesis
-import pytest
+from typing import Any, Literal
 
 from conformance.catalog import CallOutcome, Judgement, Level, load_catalog
 from conformance.corpus.outcomes import FAILURES
+from conformance.errors import UsageError
+from conformance.paths import safe_name
 from conformance.revisions import REVISIONS
-
-if TYPE_CHECKING:
-    from conformance.results import HypothesisInfo, Ledger
 
 TODO_REASON = "TODO: say why the host departs here (entry written by --update-expectations)"
 
@@ -69,13 +69,8 @@ DepartureStatus = Literal["expected_failure", "unexpected_pass", "not_checked"]
 ``not_checked``, none of the tests that show it ran."""
 
 
-class ExpectationsError(ValueError):
+class ExpectationsError(UsageError):
     """The expectations file cannot be read, or an entry in it is malformed."""
-
-
-def safe_name(host: str) -> str:
-    """``host`` as a file or folder name: anything but letters, digits, ``.``, ``_`` and ``-`` becomes ``_``."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", host) or "host"
 
 
 def outcome_summary(outcome: CallOutcome) -> str:
@@ -338,94 +333,7 @@ def find_expectations(explicit: str | None, host: str, missing_ok: bool = False)
     return load_expectations(path) if path is not None else Expectations()
 
 
-# -- writing the file from a run ------------------------------------------------------------
-
-
-def updated_departures(ledger: Ledger) -> list[Departure]:
-    """The departures the run shows, keeping reasons and links of the entries already listed.
-
-    A clause that failed gets an entry per lowest level it failed at, with every outcome seen
-    there and the tests that showed it. What a listed entry says about tests that did not run
-    this time (a slice of the suite) stays: their names in ``shown_by`` and, when some did not
-    run, its outcomes. An entry the run could not check is kept as it is; one the run shows
-    is gone (an unexpected pass) is dropped.
-    """
-    existing = ledger.expectations
-    departures: list[Departure] = []
-    for clause_id in sorted(ledger.tallies):
-        tally = ledger.tallies[clause_id]
-        listed = {entry.level: entry for entry in existing.for_clause(clause_id)}
-        seen: dict[Level, dict[str, set[str]]] = {}
-        for (level, outcome), tests in tally.failure_kinds.items():
-            seen.setdefault(level, {}).setdefault(outcome, set()).update(tests)
-        for level in sorted(set(seen) | set(listed)):
-            old = listed.get(level)
-            if level not in seen:
-                if old is not None and ledger.departure_status(old) == "not_checked":
-                    departures.append(old)
-                continue
-            outcomes = set(seen[level])
-            shown_by = set().union(*seen[level].values())
-            if old is not None:
-                unrun = {name for name in old.shown_by if not ledger.ran(name)}
-                shown_by |= unrun
-                if unrun:
-                    outcomes |= set(old.outcomes)
-            departures.append(
-                Departure(
-                    clause=clause_id,
-                    level=level,
-                    outcomes=tuple(sorted(outcomes)),
-                    shown_by=tuple(sorted(shown_by)),
-                    reason=old.reason if old else TODO_REASON,
-                    link=old.link if old else "",
-                )
-            )
-    # Clauses of other revisions are not in this run's ledger: their entries stay as they are.
-    departures += [entry for entry in existing.departures if entry.clause not in ledger.tallies]
-    return departures
-
-
-def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
-    """The corpus entries the run shows, keeping those it matched or could not check, with their reasons.
-
-    Failures no entry covers get entries: a whole operator when every case using it that ran
-    with an oracle failed, and none is covered yet; the other cases one entry per outcome, call
-    and errno, which usually share a reason. An entry the run shows is gone is dropped.
-    """
-    corpus = ledger.corpus
-    existing = ledger.expectations.corpus
-    if corpus is None:
-        return list(existing)
-    kept: list[CorpusDeparture] = []
-    for entry in existing:
-        status = corpus.departure_status(entry)
-        if status == "not_checked":
-            kept.append(entry)
-        elif status == "expected_failure":
-            # Outcomes this run did not see may show in cases it did not select: they stay.
-            seen = {r.result.outcome for r in corpus.recorded.values() if r.departure == entry} | set(entry.outcomes)
-            kept.append(CorpusDeparture(tuple(sorted(seen)), entry.reason, entry.cases, entry.operator, entry.link))
-    uncovered = [r for r in corpus.recorded.values() if r.verdict == "failed"]
-    judged = [r for r in corpus.recorded.values() if r.result.judged]
-    operators: dict[str, set[str]] = {}
-    listed = {entry.operator for entry in kept}
-    for recorded in uncovered:
-        # A whole operator when every case using it failed, none covered yet (and there are several).
-        operator = recorded.case.operators[0]
-        users = [r for r in judged if operator in r.case.operators]
-        if operator not in listed and len(users) > 1 and all(r.verdict == "failed" for r in users):
-            operators.setdefault(operator, set()).update(r.result.outcome for r in users)
-    new = [CorpusDeparture(tuple(sorted(seen)), TODO_REASON, operator=operator) for operator, seen in operators.items()]
-    # The rest by how they failed: one entry per outcome, call and errno, whose reason is one.
-    alike: dict[tuple[str, str, str], list[str]] = {}
-    for recorded in uncovered:
-        if not any(entry.names(recorded.case.id, recorded.case.operators) for entry in new):
-            result = recorded.result
-            alike.setdefault((result.outcome, result.call or "", result.errno or ""), []).append(result.case)
-    for (outcome, _, _), cases in sorted(alike.items()):
-        new.append(CorpusDeparture((outcome,), TODO_REASON, cases=tuple(sorted(cases))))
-    return kept + new
+# -- writing the file ------------------------------------------------------------------------
 
 
 def _toml_string(text: str) -> str:
@@ -482,97 +390,3 @@ def render(departures: Sequence[Departure], host: str, revision: str, corpus: Se
             f"link = {_toml_string(entry.link)}",
         ]
     return "\n".join(lines) + "\n"
-
-
-def write_expectations(ledger: Ledger, path: Path | None) -> tuple[Path, int]:
-    """Write the run's departures to ``path`` (default: the file read, else ``expectations/HOST.toml``)."""
-    from conformance.cache import write_atomically
-
-    target = path or ledger.expectations.path or Path("expectations") / f"{safe_name(ledger.host)}.toml"
-    departures = updated_departures(ledger)
-    corpus = updated_corpus_departures(ledger)
-    write_atomically(target, render(departures, ledger.host, ledger.revision, corpus).encode())
-    return target, len(departures) + len(corpus)
-
-
-# -- pytest: expected failures, tests not run -----------------------------------------------
-
-
-def hypothesis_info(item: pytest.Item, report: pytest.TestReport) -> HypothesisInfo | None:
-    """The seed and failure blob of a Hypothesis test that just ran, where there are some."""
-    from conformance.results import HypothesisInfo
-
-    function = getattr(item, "obj", None)
-    # Hypothesis reports through its pytest plugin, and adds to the failure's own text (notes).
-    text = str(getattr(item, "hypothesis_report_information", ""))
-    if report.failed:
-        text += "\n" + report.longreprtext
-    printed = re.search(r"@seed\((\d+)\)", text)
-    blob = re.search(r"@reproduce_failure\([^)]*\)", text)
-    # A test that runs a state machine itself is no Hypothesis test, but reports like one.
-    if not getattr(function, "is_hypothesis_test", False) and not printed and not blob:
-        return None
-    # Hypothesis keeps the seed it drew for a test only in this attribute; nothing public says it.
-    drawn = getattr(function, "_hypothesis_internal_use_generated_seed", None)
-    forced = item.config.getoption("--hypothesis-seed", None)
-    seed = drawn if drawn is not None else forced if forced is not None else printed.group(1) if printed else None
-    # Such a test has no settings of its own either: the profile's apply.
-    settings = getattr(function, "_hypothesis_internal_use_settings", None) or hypothesis.settings.default
-    return HypothesisInfo(
-        seed=None if seed is None else str(seed),
-        derandomized=bool(getattr(settings, "derandomize", False)),
-        blob=blob.group(0) if blob else None,
-    )
-
-
-def _reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple):  # a skip: (file, line, "Skipped: why")
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None:
-        lines = [line.strip() for line in str(crash.message).splitlines() if line.strip()]
-        # "clauses failed:" says little on its own; the first failure it introduces says what.
-        return " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines[0] if lines else "")
-    return str(longrepr).strip().splitlines()[-1] if longrepr else ""
-
-
-def settle_report(ledger: Ledger, item: pytest.Item, report: pytest.TestReport, clause_id: str | None = None) -> None:
-    """Record how a test phase ended, and turn a test whose failures are all listed into an xfail.
-
-    A test whose only failures are listed departures passed as far as pytest knows (the suite
-    does not raise for them, so Hypothesis keeps exploring); it becomes an expected failure.
-    A test that could not ask the host at all (the host could not be made, or its program
-    could not be started) is *not run*: it stays a failure for pytest, and ``clause_id``, the
-    clause it is the example of, counts as not run.
-    """
-    record = ledger.test(report.nodeid)
-    record.duration += report.duration
-    if report.failed:
-        unasked = {"setup": ledger.host_error, "call": ledger.unasked_tests.get(record.id)}.get(report.when)
-        if unasked:
-            ledger.not_run(record.id, clause_id, unasked)
-            return
-    if report.when != "call":
-        if report.failed:
-            record.outcome, record.reason = "error", f"{report.when} failed: {_reason(report)}"
-        elif report.skipped and record.outcome is None:
-            record.outcome, record.reason = "skipped", _reason(report)
-        return
-    record.hypothesis = hypothesis_info(item, report)
-    # pytest's own xfail marker turns a failure into a skip that still ran.
-    record.called = not report.skipped or hasattr(report, "wasxfail")
-    if hasattr(report, "wasxfail"):  # pytest's own xfail marker decided
-        record.outcome = "expected_failure" if report.skipped else "unexpected_pass"
-        record.reason = str(report.wasxfail)
-    elif report.skipped:
-        record.outcome, record.reason = "skipped", _reason(report)
-    elif report.passed and record.departures:
-        reasons = [f"{departure.key}: {departure.reason}" for departure in record.departures]
-        report.outcome = "skipped"
-        record.outcome, record.reason = "expected_failure", "known departures: " + "; ".join(reasons)
-        report.wasxfail = record.reason
-    elif report.failed:
-        record.outcome, record.reason = "failed", _reason(report)
-    else:
-        record.outcome, record.reason = "passed", ""

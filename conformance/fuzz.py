@@ -24,16 +24,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, get_args
 
 from hypothesis import strategies as st
 
 from conformance.adapters.base import Capabilities
-from conformance.cache import write_atomically
 from conformance.catalog import Judgement
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.examples import ready, tensor_type
-from conformance.model import (
+from conformance.paths import write_atomically
+from conformance.revisions import Bindings
+from conformance.scenario import MiB
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -51,8 +53,6 @@ from conformance.model import (
     SetInput,
     TensorFault,
 )
-from conformance.models import NUMPY_DTYPES
-from conformance.scenario import MiB
 
 MEMORY_BOUND = 256 * MiB
 """How much an in-process host's process may grow during one script: no script draws more
@@ -85,7 +85,7 @@ def _handle(draw: st.DrawFn, made: Sequence[int]) -> HandleArgument:
 
 @st.composite
 def _operation(
-    draw: st.DrawFn, bindings: ModuleType, capabilities: Capabilities, graphs: Sequence[int], contexts: Sequence[int]
+    draw: st.DrawFn, bindings: Bindings, capabilities: Capabilities, graphs: Sequence[int], contexts: Sequence[int]
 ) -> Operation:
     """One call, valid or hostile, of any of the revision's functions.
 
@@ -150,9 +150,7 @@ def _operation(
 
 
 @st.composite
-def hostile_scenarios(
-    draw: st.DrawFn, bindings: ModuleType, capabilities: Capabilities, max_calls: int = 12
-) -> Scenario:
+def hostile_scenarios(draw: st.DrawFn, bindings: Bindings, capabilities: Capabilities, max_calls: int = 12) -> Scenario:
     """A script of up to ``max_calls`` calls of every kind, most of them hostile.
 
     Half the scripts start from a context that computed (add_f32 loaded, its inputs set), so

@@ -11,19 +11,19 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import onnxruntime
 
-from conformance import models
+from conformance import fixture_models
+from conformance.paths import FIXTURES_DIR
 
 # Inference failures the oracle predicts are expected; keep onnxruntime's log off stderr.
 onnxruntime.set_default_logger_severity(3)
 
-TOLERANCES_PATH = Path(__file__).parent / "fixtures" / "tolerances.toml"
+TOLERANCES_PATH = FIXTURES_DIR / "tolerances.toml"
 
 
 def native_session(model: bytes, threads: int = 0, log_severity: int = 3) -> onnxruntime.InferenceSession:
@@ -40,7 +40,7 @@ def native_session(model: bytes, threads: int = 0, log_severity: int = 3) -> onn
 
 @cache
 def _session(fixture: str) -> onnxruntime.InferenceSession:
-    return native_session(models.model_bytes(fixture))
+    return native_session(fixture_models.model_bytes(fixture))
 
 
 def native_outputs(fixture: str, inputs: Sequence[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import os
 import pickle
+import re
 import sys
 from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, Phase, settings
 
 from conformance.adapters.base import SCENARIO_TIMEOUT, Capabilities, HostAdapter, RunOutcome
 from conformance.catalog import Facts, Level, at_levels, judge, load_catalog
-from conformance.model import NotAskable, Scenario
+from conformance.errors import ConformanceError, UsageError
 from conformance.results import (
+    HypothesisInfo,
     Ledger,
     Observation,
     Reproducer,
@@ -37,8 +38,10 @@ from conformance.results import (
     stable_test_id,
     tag_markers,
 )
+from conformance.revisions import Bindings
 from conformance.revisions import revision as find_revision
 from conformance.scenario import ScenarioRun, describe, run_scenario
+from conformance.spec import NotAskable, Scenario
 from conformance.special import SpecialRun
 from conformance.timeouts import HostHung, TimeoutPolicy
 
@@ -77,7 +80,7 @@ _CORPUS_TESTS = pytest.StashKey[dict[str, str]]()
 _WORKER_LEDGER = "wasi_nn_conformance_ledger"
 
 
-class HostUnavailable(Exception):
+class HostUnavailable(ConformanceError):
     """The host could not be made, or its program could not be started: nothing could be asked of it.
 
     A test that ends in it is *not run* (:meth:`~conformance.results.Ledger.not_run`), which
@@ -162,7 +165,7 @@ class Suite:
     def __init__(
         self,
         host: HostAdapter,
-        bindings: ModuleType,
+        bindings: Bindings,
         ledger: Ledger,
         timeout: float = SCENARIO_TIMEOUT,
     ) -> None:
@@ -181,7 +184,7 @@ class Suite:
 
         ``decides`` is the clause the scenario is the example of: when the host stops (crashes,
         traps, hangs) before any call decides it, it fails with how the host stopped.
-        Raises :class:`~conformance.model.NotAskable` when the host cannot be asked it, and
+        Raises :class:`~conformance.spec.NotAskable` when the host cannot be asked it, and
         :class:`HostUnavailable` when the host cannot be started at all. The failure of a run
         that hung is a :class:`~conformance.timeouts.HostHung`, which Hypothesis does not shrink.
         """
@@ -312,7 +315,7 @@ def _ledger(config: pytest.Config) -> Ledger | None:
 def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
     """The host under test with its ledger, shared by every conformance test of the session."""
     from conformance.adapters.select import select_host
-    from conformance.expectations import ExpectationsError, find_expectations
+    from conformance.expectations import find_expectations
     from conformance.reports import sigterm_as_interrupt
 
     config = request.config
@@ -329,7 +332,7 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
         expectations = find_expectations(
             config.getoption("--wasi-nn-expectations"), host.name, config.getoption("--update-expectations")
         )
-    except ExpectationsError as error:
+    except UsageError as error:
         pytest.exit(f"wasi-nn conformance: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     ledger = Ledger(
         host.name,
@@ -417,7 +420,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         command_host = check_host_options(host, command, config.getoption("--wasi-nn-revision"))
         _timeout_policy(config)  # a bad timeout option is a usage error too, before anything runs
-    except ValueError as error:
+    except UsageError as error:
         raise pytest.UsageError(f"wasi-nn conformance: {error}") from None
     if config.getoption("dist", "no") == "load":
         # pytest-xdist: corpus cases are grouped a batch to a worker; other tests go as they would.
@@ -531,13 +534,93 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+# -- how each test ended: expected failures, tests not run ---------------------------------
+
+
+def hypothesis_info(item: pytest.Item, report: pytest.TestReport) -> HypothesisInfo | None:
+    """The seed and failure blob of a Hypothesis test that just ran, where there are some."""
+    function = getattr(item, "obj", None)
+    # Hypothesis reports through its pytest plugin, and adds to the failure's own text (notes).
+    text = str(getattr(item, "hypothesis_report_information", ""))
+    if report.failed:
+        text += "\n" + report.longreprtext
+    printed = re.search(r"@seed\((\d+)\)", text)
+    blob = re.search(r"@reproduce_failure\([^)]*\)", text)
+    # A test that runs a state machine itself is no Hypothesis test, but reports like one.
+    if not getattr(function, "is_hypothesis_test", False) and not printed and not blob:
+        return None
+    # Hypothesis keeps the seed it drew for a test only in this attribute; nothing public says it.
+    drawn = getattr(function, "_hypothesis_internal_use_generated_seed", None)
+    forced = item.config.getoption("--hypothesis-seed", None)
+    seed = drawn if drawn is not None else forced if forced is not None else printed.group(1) if printed else None
+    # Such a test has no settings of its own either: the profile's apply.
+    chosen = getattr(function, "_hypothesis_internal_use_settings", None) or settings.default
+    return HypothesisInfo(
+        seed=None if seed is None else str(seed),
+        derandomized=bool(getattr(chosen, "derandomize", False)),
+        blob=blob.group(0) if blob else None,
+    )
+
+
+def _reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (file, line, "Skipped: why")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        lines = [line.strip() for line in str(crash.message).splitlines() if line.strip()]
+        # "clauses failed:" says little on its own; the first failure it introduces says what.
+        return " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines[0] if lines else "")
+    return str(longrepr).strip().splitlines()[-1] if longrepr else ""
+
+
+def settle_report(ledger: Ledger, item: pytest.Item, report: pytest.TestReport, clause_id: str | None = None) -> None:
+    """Record how a test phase ended, and turn a test whose failures are all listed into an xfail.
+
+    A test whose only failures are listed departures passed as far as pytest knows (the suite
+    does not raise for them, so Hypothesis keeps exploring); it becomes an expected failure.
+    A test that could not ask the host at all (the host could not be made, or its program
+    could not be started) is *not run*: it stays a failure for pytest, and ``clause_id``, the
+    clause it is the example of, counts as not run.
+    """
+    record = ledger.test(report.nodeid)
+    record.duration += report.duration
+    if report.failed:
+        unasked = {"setup": ledger.host_error, "call": ledger.unasked_tests.get(record.id)}.get(report.when)
+        if unasked:
+            ledger.not_run(record.id, clause_id, unasked)
+            return
+    if report.when != "call":
+        if report.failed:
+            record.outcome, record.reason = "error", f"{report.when} failed: {_reason(report)}"
+        elif report.skipped and record.outcome is None:
+            record.outcome, record.reason = "skipped", _reason(report)
+        return
+    record.hypothesis = hypothesis_info(item, report)
+    # pytest's own xfail marker turns a failure into a skip that still ran.
+    record.called = not report.skipped or hasattr(report, "wasxfail")
+    if hasattr(report, "wasxfail"):  # pytest's own xfail marker decided
+        record.outcome = "expected_failure" if report.skipped else "unexpected_pass"
+        record.reason = str(report.wasxfail)
+    elif report.skipped:
+        record.outcome, record.reason = "skipped", _reason(report)
+    elif report.passed and record.departures:
+        reasons = [f"{departure.key}: {departure.reason}" for departure in record.departures]
+        report.outcome = "skipped"
+        record.outcome, record.reason = "expected_failure", "known departures: " + "; ".join(reasons)
+        report.wasxfail = record.reason
+    elif report.failed:
+        record.outcome, record.reason = "failed", _reason(report)
+    else:
+        record.outcome, record.reason = "passed", ""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     """Record each test's outcome; listed departures become xfail, listed tests that pass a strict xpass."""
     report = yield
     ledger = _ledger(item.config)
     if ledger is not None:
-        from conformance.expectations import settle_report
         from conformance.reports import checkpoint
 
         settle_report(ledger, item, report, _clause_of(item))
@@ -621,7 +704,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _worker(session.config):
         _send_ledger(session.config, ledger)
         return
-    from conformance.expectations import write_expectations
+    from conformance.expectations_update import write_expectations
     from conformance.reports import write_reports
 
     if _HOST not in session.config.stash:
@@ -648,4 +731,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line)
 
 
-__all__ = ["HostHung", "HostUnavailable", "Suite"]
+__all__ = ["HostHung", "HostUnavailable", "Suite", "hypothesis_info"]

@@ -20,10 +20,9 @@ import enum
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Literal
 
-from conformance import models
+from conformance import fixture_models
 from conformance.adapters.base import Capabilities
 from conformance.catalog import Catalog, Clause, Judgement, Level
 from conformance.corpus.ledger import CorpusLedger
@@ -36,7 +35,8 @@ from conformance.expectations import (
     names_test,
     outcome_summary,
 )
-from conformance.model import GetOutput, Load, Operation, Prediction, Scenario, SetInput
+from conformance.revisions import Bindings
+from conformance.spec import GetOutput, Load, Operation, Prediction, Scenario, SetInput
 
 LevelVerdict = Literal[
     "passed",
@@ -140,7 +140,7 @@ def clause_tags(clause: Clause) -> dict[str, str]:
 
 
 def operation_tags(
-    operation: Operation, prediction: Prediction, bindings: ModuleType, capabilities: Capabilities
+    operation: Operation, prediction: Prediction, bindings: Bindings, capabilities: Capabilities
 ) -> dict[str, str]:
     """The tensor type, encoding and target a call was about, where the operation says.
 
@@ -152,7 +152,7 @@ def operation_tags(
         encoding = operation.encoding if operation.encoding is not None else next(iter(capabilities.encodings), None)
         _tag_case(tags, "encoding", encoding, bindings.GraphEncoding)
         _tag_case(tags, "target", operation.target, bindings.ExecutionTarget)
-        fixture = models.FIXTURES.get(operation.fixture)
+        fixture = fixture_models.FIXTURES.get(operation.fixture)
         if fixture is not None and len(fixture.tensor_types) == 1 and operation.builders is None:
             tags["tensor_type"] = next(iter(fixture.tensor_types))
     elif isinstance(operation, SetInput):

@@ -17,15 +17,16 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from conformance import oracle
 from conformance.adapters.base import SCENARIO_TIMEOUT, HostAdapter, RunOutcome
 from conformance.adapters.packaging import builders as packaged
 from conformance.catalog import CallOutcome, Catalog, Clause, Facts, Judgement, Level, Verdict, judge, load_catalog
+from conformance.fixture_models import nul_terminated_model_bytes
 from conformance.guest.driver import WORKING_AREA_START, Deref, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
-from conformance.model import (
+from conformance.revisions import Bindings
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -42,7 +43,6 @@ from conformance.model import (
     SpecModel,
     call_name,
 )
-from conformance.models import nul_terminated_model_bytes
 
 #: The driver never touches memory below this address and no script writes there: a host
 #: that does wrote through a null or garbage pointer.
@@ -104,8 +104,8 @@ class _Compiled:
     low_memory_read: int = -1
 
 
-def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list[Prediction]:
-    """The model's prediction of every operation; :class:`~conformance.model.NotAskable` if one cannot be asked."""
+def predict(scenario: Scenario, bindings: Bindings, host: HostAdapter) -> list[Prediction]:
+    """The model's prediction of every operation; :class:`~conformance.spec.NotAskable` if one cannot be asked."""
     if scenario.alongside and not host.capabilities.concurrency:
         raise NotAskable("the host declares no concurrency: its instances are not run on several threads")
     model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)
@@ -119,7 +119,7 @@ def predict(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> list
 
 
 def run_scenario(
-    scenario: Scenario, bindings: ModuleType, host: HostAdapter, timeout: float = SCENARIO_TIMEOUT
+    scenario: Scenario, bindings: Bindings, host: HostAdapter, timeout: float = SCENARIO_TIMEOUT
 ) -> ScenarioRun:
     """Predict, compile, run on ``host`` (hung after ``timeout`` seconds), and judge every call.
 
@@ -168,7 +168,7 @@ def _judge_run(
     predictions: Sequence[Prediction],
     compiled: _Compiled,
     run: RunOutcome,
-    bindings: ModuleType,
+    bindings: Bindings,
     host: HostAdapter,
     runaway: str,
 ) -> list[CallRecord]:
@@ -264,7 +264,7 @@ def _handle(argument: HandleArgument, compiled: _Compiled) -> int | Deref:
     return compiled.regions[argument.op][0].deref()
 
 
-def _compile(scenario: Scenario, bindings: ModuleType, host: HostAdapter) -> _Compiled:
+def _compile(scenario: Scenario, bindings: Bindings, host: HostAdapter) -> _Compiled:
     encoder = ScriptEncoder(bindings)
     compiled = _Compiled(encoder)
     model = SpecModel(bindings, host.capabilities, load_catalog(host.capabilities.revision), scenario.graphs)
@@ -446,7 +446,7 @@ def _judge_calls(
     compiled: _Compiled,
     run: RunOutcome,
     result: ScriptResult | None,
-    bindings: ModuleType,
+    bindings: Bindings,
     catalog: Catalog,
     bit_exact: bool,
 ) -> list[CallRecord]:

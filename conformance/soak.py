@@ -21,13 +21,13 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.adapters.inprocess import InProcessAdapter
 from conformance.examples import SOAK_MEMORY_BOUND, SOAK_ROUNDS, example_inputs, output_size, set_inputs
-from conformance.model import Compute, GetOutput, InitExecutionContext, Load, Made, Operation, Scenario
+from conformance.revisions import Bindings
 from conformance.scenario import MiB, ScenarioRun, resident_bytes, run_scenario
+from conformance.spec import Compute, GetOutput, InitExecutionContext, Load, Made, Operation, Scenario
 
 ROUNDS = SOAK_ROUNDS
 CHECKPOINTS = (1, 1_000, ROUNDS)
@@ -43,7 +43,7 @@ GARBAGE = b"\x08\x01not a model" * 64
 """Builder bytes no backend loads (1 KiB): every load of them is refused."""
 
 
-def soak_scenarios(bindings: ModuleType, rounds: int = ROUNDS) -> dict[str, Scenario]:
+def soak_scenarios(bindings: Bindings, rounds: int = ROUNDS) -> dict[str, Scenario]:
     """The two soaks by name: full rounds of add_f32, and loads that fail."""
     inputs = example_inputs("add_f32", 0)
     # Each load shows state.soak: it succeeds or answers an errno, and the process stays
@@ -111,12 +111,12 @@ class SoakResult:
 
 
 def run_soak(
-    adapter: InProcessAdapter, bindings: ModuleType, name: str, scenario: Scenario, timeout: float
+    adapter: InProcessAdapter, bindings: Bindings, name: str, scenario: Scenario, timeout: float
 ) -> tuple[SoakResult, ScenarioRun]:
     """Run one soak on an in-process host, reading resident memory at the checkpoints."""
     samples: dict[int, int] = {}
 
-    def sampling(bindings: ModuleType, graphs: Mapping[str, Path]) -> object:
+    def sampling(bindings: Bindings, graphs: Mapping[str, Path]) -> object:
         return _SamplingHost(adapter.factory(bindings, graphs), samples)
 
     watched = InProcessAdapter(adapter.name, sampling, adapter.capabilities, adapter.bindings)

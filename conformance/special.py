@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 
 import wasmtime
 
@@ -21,9 +19,9 @@ from conformance.adapters.base import HostAdapter, RunOutcome
 from conformance.catalog import CallOutcome, Facts, Judgement, judge, load_catalog
 from conformance.guest.driver import driver_wasm, parse_transcript
 from conformance.guest.encoder import ScriptEncoder
-from conformance.revisions import revision
+from conformance.paths import GUESTS_DIR
+from conformance.revisions import Bindings, revision
 
-GUESTS = Path(__file__).parent / "fixtures" / "guests"
 TIMEOUT = 60.0
 
 
@@ -56,11 +54,11 @@ def _host_died(run: RunOutcome) -> CallOutcome:
     return CallOutcome("crashed", message=message)
 
 
-def _link(bindings_of_guest: ModuleType) -> tuple[bytes, Callable[[RunOutcome], CallOutcome], str]:
+def _link(bindings_of_guest: Bindings) -> tuple[bytes, Callable[[RunOutcome], CallOutcome], str]:
     return driver_wasm(ScriptEncoder(bindings_of_guest).imports), _driver_ran, "the driver with an empty script"
 
 
-def _missing_memory(run: RunOutcome, bindings: ModuleType) -> CallOutcome:
+def _missing_memory(run: RunOutcome, bindings: Bindings) -> CallOutcome:
     if run.kind == "exited" and run.exit_code == 0:
         return CallOutcome("returned", int(bindings.NnErrno.MISSING_MEMORY), "missing_memory")
     text = run.message + run.stderr.decode("utf-8", "replace")
@@ -86,7 +84,7 @@ def _unknown_import(run: RunOutcome) -> CallOutcome:
 SPECIAL_CLAUSES = ("link.all-functions", "link.older-revision-guest", "link.unknown-import", "memory.missing-export")
 
 
-def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout: float = TIMEOUT) -> SpecialRun:
+def run_special(clause_id: str, bindings: Bindings, host: HostAdapter, timeout: float = TIMEOUT) -> SpecialRun:
     """Run the guest of ``clause_id`` on ``host`` and judge the clause."""
     clause = load_catalog(host.capabilities.revision)[clause_id]
     if clause_id == "link.all-functions":
@@ -95,10 +93,10 @@ def run_special(clause_id: str, bindings: ModuleType, host: HostAdapter, timeout
         wasm, interpret, description = _link(revision("2022-10").bindings)
         description = "the driver built for the 2022-10 imports, with an empty script"
     elif clause_id == "link.unknown-import":
-        wasm = bytes(wasmtime.wat2wasm((GUESTS / "unknown_import.wat").read_text()))
+        wasm = bytes(wasmtime.wat2wasm((GUESTS_DIR / "unknown_import.wat").read_text()))
         interpret, description = _unknown_import, "fixtures/guests/unknown_import.wat"
     elif clause_id == "memory.missing-export":
-        wasm = bytes(wasmtime.wat2wasm((GUESTS / "no_memory.wat").read_text()))
+        wasm = bytes(wasmtime.wat2wasm((GUESTS_DIR / "no_memory.wat").read_text()))
         interpret, description = (lambda run: _missing_memory(run, bindings)), "fixtures/guests/no_memory.wat"
     else:
         raise KeyError(clause_id)

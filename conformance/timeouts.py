@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from conformance.adapters.base import SCENARIO_TIMEOUT, RunOutcome
+from conformance.errors import UsageError
 
 __all__ = ["AFTER_HANG_FACTOR", "TIMEOUT_FACTOR", "TIMEOUT_FLOOR", "HostHung", "TimeoutPolicy"]
 
@@ -57,12 +58,12 @@ class TimeoutPolicy:
 
     def __post_init__(self) -> None:
         if self.ceiling <= 0:
-            raise ValueError(f"the timeout must be positive, got {self.ceiling:g}")
+            raise UsageError(f"the timeout must be positive, got {self.ceiling:g}")
         if self.factor < 1:
             # Below 1, a run exactly as slow as one that passed would count as hung.
-            raise ValueError(f"the timeout factor must be at least 1, got {self.factor:g}")
+            raise UsageError(f"the timeout factor must be at least 1, got {self.factor:g}")
         if self.floor < 0:
-            raise ValueError(f"the timeout floor must not be negative, got {self.floor:g}")
+            raise UsageError(f"the timeout floor must not be negative, got {self.floor:g}")
 
     def timeout(self, allowed: float, test: str = "", resumable: bool = False) -> float:
         """The timeout of a run in ``test`` that its caller allows ``allowed`` seconds at most."""

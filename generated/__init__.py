@@ -5,4 +5,113 @@
 
 - ``wasi_ephemeral_nn_2022_10``: wasi-nn, WITX form, revision 2022-10.
 - ``wasi_ephemeral_nn_2023_08``: wasi-nn, WITX form, revision 2023-08 (the current one; the default of this suite).
+
+``Bindings`` is what every one of them provides, the type of a revision's bindings.
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from conformance import bindings as vocabulary
+
+if TYPE_CHECKING:
+    from conformance.generated import wasi_ephemeral_nn_2022_10
+    from conformance.generated import wasi_ephemeral_nn_2023_08
+
+__all__ = ["Bindings"]
+
+
+class Bindings(Protocol):
+    """What the bindings module of every revision provides (a module is one of these).
+
+    The enums and records are each revision's own classes: a member is typed as the union of
+    them, so only what every revision has can be used without asking which revision it is.
+    """
+
+    @property
+    def __name__(self) -> str:
+        """The bindings module's own name (``conformance.generated.MODULE``)."""
+        ...
+
+    @property
+    def MODULE_NAME(self) -> str:
+        """The import module name the functions are imported from."""
+        ...
+
+    @property
+    def WITX_SOURCE(self) -> str:
+        """The WITX file the bindings were generated from."""
+        ...
+
+    @property
+    def WITX_SHA256(self) -> str:
+        """The sha256 of that file's bytes."""
+        ...
+
+    @property
+    def IMPORTS_MEMORY(self) -> bool:
+        """Whether the functions use the caller's exported memory."""
+        ...
+
+    @property
+    def TYPES(self) -> Mapping[str, vocabulary.TypeInfo]:
+        """Every typename of the module, by its WITX name."""
+        ...
+
+    @property
+    def FUNCTIONS(self) -> Mapping[str, vocabulary.FunctionSignature]:
+        """Every function of the module in WITX order."""
+        ...
+
+    @property
+    def ErrnoError(self) -> type[vocabulary.ErrnoError]:
+        """What a host method raises to fail a call with an errno."""
+        ...
+
+    @property
+    def GuestList(self) -> type[vocabulary.GuestList]:
+        """A list as it lies in guest memory."""
+        ...
+
+    @property
+    def GuestPointer(self) -> type[vocabulary.GuestPointer]:
+        """A raw pointer argument."""
+        ...
+
+    @property
+    def NnErrno(self) -> type[wasi_ephemeral_nn_2022_10.NnErrno] | type[wasi_ephemeral_nn_2023_08.NnErrno]:
+        """``NnErrno`` of the revision."""
+        ...
+
+    @property
+    def TensorType(self) -> type[wasi_ephemeral_nn_2022_10.TensorType] | type[wasi_ephemeral_nn_2023_08.TensorType]:
+        """``TensorType`` of the revision."""
+        ...
+
+    @property
+    def Tensor(self) -> type[wasi_ephemeral_nn_2022_10.Tensor] | type[wasi_ephemeral_nn_2023_08.Tensor]:
+        """``Tensor`` of the revision."""
+        ...
+
+    @property
+    def TensorValue(self) -> type[wasi_ephemeral_nn_2022_10.TensorValue] | type[wasi_ephemeral_nn_2023_08.TensorValue]:
+        """``TensorValue`` of the revision."""
+        ...
+
+    @property
+    def GraphEncoding(self) -> type[wasi_ephemeral_nn_2022_10.GraphEncoding] | type[wasi_ephemeral_nn_2023_08.GraphEncoding]:
+        """``GraphEncoding`` of the revision."""
+        ...
+
+    @property
+    def ExecutionTarget(self) -> type[wasi_ephemeral_nn_2022_10.ExecutionTarget] | type[wasi_ephemeral_nn_2023_08.ExecutionTarget]:
+        """``ExecutionTarget`` of the revision."""
+        ...
+
+
+if TYPE_CHECKING:
+    # Strict mypy checks here that each revision's module provides all of Bindings.
+    _wasi_ephemeral_nn_2022_10: Bindings = wasi_ephemeral_nn_2022_10
+    _wasi_ephemeral_nn_2023_08: Bindings = wasi_ephemeral_nn_2023_08

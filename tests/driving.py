@@ -6,7 +6,6 @@ import struct
 import sys
 import types
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
 
 from conformance import codegen
@@ -14,7 +13,7 @@ from conformance.bindings import GuestList
 from conformance.guest.driver import FIRST_FREE_ADDRESS, Deref, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.host import GuestOptions, ReferenceHost, run_guest
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 from conformance.witx import parse
 
 
@@ -83,9 +82,9 @@ def encoder(name: str = "current") -> TypedScript:
 
 def run_on_reference(script: ScriptEncoder, **host_options: Any) -> ScriptResult:
     """Run ``script`` through the driver guest on a fresh reference host."""
-    bindings: ModuleType = script.bindings
+    bindings: Bindings = script.bindings
 
-    def factory(bindings: ModuleType) -> ReferenceHost:
+    def factory(bindings: Bindings) -> ReferenceHost:
         return ReferenceHost(bindings, **host_options)
 
     run = run_guest(driver_wasm(script.imports), factory, bindings, GuestOptions(stdin=script.script.to_bytes()))

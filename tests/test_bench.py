@@ -7,27 +7,26 @@ import math
 from collections.abc import Callable
 from dataclasses import astuple
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
-from conformance import bench, models
+from conformance import bench, fixture_models
 from conformance.bench import HostCalls, RoundTimingHost
 from conformance.host import BACKENDS, GuestOptions, GuestRun, make_backend, run_guest
 from conformance.host.linker import link as conformance_link
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 
 nn = revision().bindings
 
 
 def run_bench_guest(folder: Path, *arguments: str, backend: str = "onnxruntime") -> tuple[GuestRun, RoundTimingHost]:
     """Run bench.wat with ``arguments`` on a counting reference host over ``backend``; MLP files in ``folder``."""
-    (folder / "mlp.onnx").write_bytes(models.model_bytes("mlp"))
+    (folder / "mlp.onnx").write_bytes(fixture_models.model_bytes("mlp"))
     (folder / "input.bin").write_bytes(bench.bench_input("mlp").tobytes())
     hosts: list[RoundTimingHost] = []
 
-    def make_host(bindings: ModuleType) -> RoundTimingHost:
+    def make_host(bindings: Bindings) -> RoundTimingHost:
         hosts.append(RoundTimingHost(bindings, make_backend(backend)))
         return hosts[-1]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conformance import codegen
-from conformance.cache import PROJECT_ROOT
 from conformance.cli import main
 from conformance.generated import wasi_ephemeral_nn_2022_10 as nn_2022
 from conformance.generated import wasi_ephemeral_nn_2023_08 as nn
+from conformance.paths import PROJECT_ROOT
 from conformance.revisions import DEFAULT_REVISION, REVISIONS, revision
 
 WITX_DIR = PROJECT_ROOT / "witx"

@@ -19,7 +19,6 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,7 @@ from conformance.corpus.cases import Corpus, CorpusCase, load_corpus
 from conformance.corpus.oracle import native_outputs
 from conformance.corpus.runner import CaseResult, CorpusRunner
 from conformance.host import HostLimits, ReferenceHost
-from conformance.revisions import Revision, revision
+from conformance.revisions import Bindings, Revision, revision
 from tests.hosts import corpus_hosts
 
 NUDGED = "Sigmoid"
@@ -305,7 +304,7 @@ def test_a_host_that_refuses_every_load_after_a_few_graphs_gets_batches_that_fit
     limit, batch = 3, 8
     order = [*spread(corpus, reference, 40), *unjudged(corpus, reference, 3)]
 
-    def factory(bindings: ModuleType, graphs: Mapping[str, Path]) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs: Mapping[str, Path]) -> ReferenceHost:
         return ReferenceHost(bindings, graphs_by_name=graphs, limits=HostLimits(max_graphs=limit))
 
     host = Recording(in_process(factory, current), order)

@@ -21,8 +21,8 @@ from conformance.expectations import (
     ExpectationsError,
     load_expectations,
     render,
-    updated_corpus_departures,
 )
+from conformance.expectations_update import updated_corpus_departures
 from conformance.reports.data import SCHEMA_PATH
 from conformance.results import Ledger
 from conformance.revisions import REVISIONS

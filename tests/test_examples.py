@@ -14,9 +14,9 @@ from conformance.adapters.base import Capabilities, RunOutcome
 from conformance.adapters.inprocess import reference_adapter
 from conformance.catalog import load_catalog
 from conformance.examples import EXAMPLES
-from conformance.model import NotAskable
 from conformance.revisions import REVISIONS
 from conformance.scenario import predict
+from conformance.spec import NotAskable
 from conformance.special import SPECIAL_CLAUSES, run_special
 
 CASES = [(revision, clause_id) for revision in REVISIONS for clause_id in sorted(load_catalog(revision).clauses)]

@@ -23,11 +23,11 @@ from conformance.expectations import (
     ExpectationsError,
     default_path,
     find_expectations,
-    hypothesis_info,
     load_expectations,
     render,
-    updated_departures,
 )
+from conformance.expectations_update import updated_departures
+from conformance.plugin import hypothesis_info
 from conformance.results import HypothesisInfo, Ledger, Observation
 from tests.hosts.errno_host import DEPARTING_CLAUSE
 from tests.hosts.runs import run_suite, start

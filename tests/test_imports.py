@@ -1,10 +1,19 @@
-"""The oracles share nothing with the reference host but the generated bindings.
+"""The package's imports: the oracles share nothing with the reference host, and no module imports in a circle.
 
 The spec model, the catalog and the output oracle must never reach ``conformance.host``,
 however indirectly: a mistake in the host would then be copied into the judge of the host,
-and show as quiet agreement instead of a failing test. The imports are read from the source
-(every ``import`` statement, at any depth of the module, and ``importlib.import_module`` of a
-constant or a constant prefix), so the test needs nothing imported to run.
+and show as quiet agreement instead of a failing test.
+
+The modules import in one direction, so that each can be read knowing only those below it
+(catalog, expectations, results, reproducers, then reports and replay, then the plugin and
+the command line): no module imports, however indirectly, one that imports it back. An
+import inside a function counts, since that is where a circle hides; a package's
+``__init__`` importing its own modules does not, since Python runs it before any of them
+anyway.
+
+The imports are read from the source (every ``import`` statement, at any depth of the
+module, ``if TYPE_CHECKING:`` included, and ``importlib.import_module`` of a constant or a
+constant prefix), so the tests need nothing imported to run.
 """
 
 from __future__ import annotations
@@ -12,12 +21,13 @@ from __future__ import annotations
 import ast
 import os
 from collections import deque
+from collections.abc import Mapping, Set
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
-ORACLES = ["conformance.model", "conformance.catalog", "conformance.oracle"]
+ORACLES = ["conformance.spec", "conformance.catalog", "conformance.oracle"]
 HOST = "conformance.host"
 
 
@@ -52,8 +62,12 @@ def with_packages(name: str) -> list[str]:
     return [".".join(parts[: length + 1]) for length in range(len(parts))]
 
 
-def imports_of(name: str) -> set[str]:
-    """The modules of the package that module ``name`` imports."""
+def named_imports(name: str) -> set[str]:
+    """The modules of the package that module ``name`` names in an import, at any depth of it.
+
+    ``from package import module`` names the module, not the package; the packages a module
+    runs on its way (``a.b`` for ``a.b.c``) are not named, see :func:`imports_of`.
+    """
     path = module_file(name)
     assert path is not None, name
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -67,12 +81,19 @@ def imports_of(name: str) -> set[str]:
                 base = ".".join([*anchor, node.module] if node.module else anchor)
             else:
                 base = node.module or ""
-            found.add(base)
-            # `from package import module` imports the module too.
-            found.update(f"{base}.{alias.name}" for alias in node.names if module_file(f"{base}.{alias.name}"))
+            modules = {f"{base}.{alias.name}" for alias in node.names if module_file(f"{base}.{alias.name}")}
+            # `from package import module` names the module; any other name comes from the package.
+            found.update(modules)
+            if len(modules) < len(node.names):
+                found.add(base)
         elif isinstance(node, ast.Call) and _is_import_module(node.func) and node.args:
             found.update(_dynamic_targets(node.args[0]))
-    return {module for name in found for module in with_packages(name) if module_file(module)}
+    return {module for module in found if module_file(module) and module != name}
+
+
+def imports_of(name: str) -> set[str]:
+    """The modules of the package that importing module ``name`` runs: those it names, and their packages."""
+    return {module for named in named_imports(name) for module in with_packages(named) if module_file(module)}
 
 
 def _is_import_module(func: ast.expr) -> bool:
@@ -133,3 +154,88 @@ def test_the_import_reader_finds_a_chain_that_exists() -> None:
 def test_the_import_reader_follows_relative_and_dynamic_imports() -> None:
     assert "conformance.generated.wasi_ephemeral_nn_2022_10" in imports_of("conformance.revisions")
     assert "conformance.witx.abi" in imports_of("conformance.witx")
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every module of the package with the modules it names in its imports."""
+    return {module: named_imports(module) for module in sorted(set(every_module()))}
+
+
+def cycles(graph: Mapping[str, Set[str]]) -> list[list[str]]:
+    """One circle of imports for each group of modules that import each other, as ``[a, b, ..., a]``.
+
+    The groups are the strongly connected components of ``graph`` (Tarjan's algorithm); the
+    circle shown is a shortest one through the group's first module.
+    """
+    index: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = lowest[module] = len(index)
+        stack.append(module)
+        for imported in sorted(graph.get(module, ())):
+            if imported not in graph:
+                continue
+            if imported not in index:
+                visit(imported)
+                lowest[module] = min(lowest[module], lowest[imported])
+            elif imported in stack:
+                lowest[module] = min(lowest[module], index[imported])
+        if lowest[module] == index[module]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return [_circle(graph, min(group), group) for group in sorted(groups, key=min)]
+
+
+def _circle(graph: Mapping[str, Set[str]], start: str, group: Set[str]) -> list[str]:
+    """A shortest way from ``start`` back to itself through the modules of ``group``."""
+    parents: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        module = queue.popleft()
+        for imported in sorted(graph[module]):
+            if imported == start:
+                path = [module]
+                while path[-1] != start:
+                    path.append(parents[path[-1]])
+                return [*path[::-1], start]
+            if imported in group and imported not in parents:
+                parents[imported] = module
+                queue.append(imported)
+    raise AssertionError(f"{start} is in no circle")
+
+
+def test_no_module_of_the_package_imports_in_a_circle() -> None:
+    found = cycles(import_graph())
+    assert not found, "modules that import each other:\n" + "\n".join(" -> ".join(circle) for circle in found)
+
+
+def test_the_circle_finder_names_a_circle_through_lazy_imports() -> None:
+    # The circle the ledger, the expectations file and the reports once made, a lazy import closing it.
+    graph = {
+        "expectations": {"catalog"},
+        "results": {"expectations", "catalog"},
+        "reports.cases": {"replay", "results"},
+        "replay": {"expectations"},
+        "catalog": set(),
+    }
+    assert cycles(graph) == []
+    graph["expectations"] |= {"reports.cases"}
+    assert cycles(graph) == [["expectations", "reports.cases", "replay", "expectations"]]
+
+
+def test_the_import_reader_counts_imports_inside_functions_and_type_checking() -> None:
+    # The plugin imports the adapters' selection only inside its fixtures and hooks.
+    assert "conformance.adapters.select" in named_imports("conformance.plugin")

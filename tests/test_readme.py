@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from conformance.paths import PROJECT_ROOT as PROJECT
 
 
 def _demo() -> tuple[list[str], str]:

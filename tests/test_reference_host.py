@@ -16,13 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conformance import models
+from conformance import fixture_models
 from conformance.guest.driver import WriteStep
 from conformance.guest.encoder import Region, ScriptResult
 from conformance.host import GuestOptions, HostLimits, ReferenceHost, Situation, run_guest
+from conformance.paths import PROJECT_ROOT as PROJECT
 from conformance.revisions import revision
 
-PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
 nn_2022 = revision("2022-10").bindings
 ONNX = int(nn.GraphEncoding.ONNX)
@@ -38,7 +38,7 @@ def native(model: bytes, inputs: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any
 
 
 def random_inputs(
-    fixture: models.ModelFixture, seed: int, symbols: dict[str, int] | None = None
+    fixture: fixture_models.ModelFixture, seed: int, symbols: dict[str, int] | None = None
 ) -> list[npt.NDArray[Any]]:
     rng = np.random.default_rng(seed)
     arrays = []
@@ -100,8 +100,8 @@ def assert_outputs_bit_identical(
 
 @pytest.mark.parametrize("name", ["add_f16", "add_f32", "add_f64", "add_u8", "add_i32", "add_i64", "multi_io", "mlp"])
 def test_outputs_are_bit_identical_to_native_onnxruntime(name: str) -> None:
-    fixture = models.FIXTURES[name]
-    model = models.model_bytes(name)
+    fixture = fixture_models.FIXTURES[name]
+    model = fixture_models.model_bytes(name)
     inputs = random_inputs(fixture, seed=len(name))
     expected = native(model, inputs)
     result, buffers, written, calls = infer(model, inputs, [value.nbytes for value in expected])
@@ -111,8 +111,8 @@ def test_outputs_are_bit_identical_to_native_onnxruntime(name: str) -> None:
 
 @pytest.mark.parametrize("rows", [0, 1, 7])
 def test_dynamic_dimensions_take_any_size(rows: int) -> None:
-    fixture = models.FIXTURES["dynamic"]
-    model = models.model_bytes("dynamic")
+    fixture = fixture_models.FIXTURES["dynamic"]
+    model = fixture_models.model_bytes("dynamic")
     inputs = random_inputs(fixture, seed=rows, symbols={"N": rows})
     expected = native(model, inputs)
     result, buffers, written, calls = infer(model, inputs, [value.nbytes for value in expected], slack=8)
@@ -122,8 +122,8 @@ def test_dynamic_dimensions_take_any_size(rows: int) -> None:
 
 def test_scalars_and_empty_tensors() -> None:
     for name in ("scalar", "empty"):
-        model = models.model_bytes(name)
-        inputs = random_inputs(models.FIXTURES[name], seed=3)
+        model = fixture_models.model_bytes(name)
+        inputs = random_inputs(fixture_models.FIXTURES[name], seed=3)
         expected = native(model, inputs)
         result, buffers, written, calls = infer(model, inputs, [value.nbytes for value in expected])
         assert result.returned == [0] * len(calls), name
@@ -133,7 +133,7 @@ def test_scalars_and_empty_tensors() -> None:
 def test_a_scalar_passed_with_dimensions_one_is_another_rank() -> None:
     # set_input.shape-mismatch: the length of the dimension list is the rank, so [1] is rank 1.
     script = encoder()
-    _, graph = script.load([models.model_bytes("scalar")], ONNX, CPU)
+    _, graph = script.load([fixture_models.model_bytes("scalar")], ONNX, CPU)
     _, context = script.init_execution_context(graph.deref())
     as_rank_one = script.set_input(context.deref(), 0, [1], int(nn.TensorType.F32), np.float32(2.5).tobytes())
     as_rank_zero = script.set_input(context.deref(), 0, [], int(nn.TensorType.F32), np.float32(2.5).tobytes())
@@ -143,8 +143,8 @@ def test_a_scalar_passed_with_dimensions_one_is_another_rank() -> None:
 
 
 def test_the_older_revision_numbers_tensor_types_its_own_way() -> None:
-    model = models.model_bytes("add_u8")
-    inputs = random_inputs(models.FIXTURES["add_u8"], seed=1)
+    model = fixture_models.model_bytes("add_u8")
+    inputs = random_inputs(fixture_models.FIXTURES["add_u8"], seed=1)
     expected = native(model, inputs)
     result, buffers, written, calls = infer(model, inputs, [value.nbytes for value in expected], bindings=nn_2022)
     assert int(nn_2022.TensorType.U8) == 2
@@ -157,7 +157,7 @@ float_values = st.floats(width=32, allow_nan=True, allow_infinity=True, allow_su
 
 @given(hnp.arrays(np.float32, (2, 3), elements=float_values), hnp.arrays(np.float32, (2, 3), elements=float_values))
 def test_special_float_values_come_back_bit_identical(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> None:
-    model = models.model_bytes("add_f32")
+    model = fixture_models.model_bytes("add_f32")
     expected = native(model, [a, b])
     result, buffers, written, calls = infer(model, [a, b], [value.nbytes for value in expected])
     assert result.returned == [0] * len(calls)
@@ -165,8 +165,8 @@ def test_special_float_values_come_back_bit_identical(a: npt.NDArray[np.float32]
 
 
 def test_contexts_of_one_graph_are_independent_and_recompute() -> None:
-    model = models.model_bytes("mlp")
-    fixture = models.FIXTURES["mlp"]
+    model = fixture_models.model_bytes("mlp")
+    fixture = fixture_models.FIXTURES["mlp"]
     first, second = random_inputs(fixture, 1), random_inputs(fixture, 2)
     script = encoder()
     _, graph = script.load([model], ONNX, CPU)
@@ -194,8 +194,8 @@ def test_contexts_of_one_graph_are_independent_and_recompute() -> None:
 
 
 def test_the_classify_demo_prints_the_top_five_of_native_onnxruntime(tmp_path: Path) -> None:
-    model = models.model_bytes("mobilenet_v2")
-    image = models.demo_image()
+    model = fixture_models.model_bytes("mobilenet_v2")
+    image = fixture_models.demo_image()
     (tmp_path / "model.onnx").write_bytes(model)
     (tmp_path / "image.bin").write_bytes(image.astype("<f4").tobytes())
     run = run_guest(
@@ -213,7 +213,7 @@ def test_the_classify_demo_prints_the_top_five_of_native_onnxruntime(tmp_path: P
 
 # -- the errno of every invalid situation --------------------------------------------------------
 
-ADD = models.model_bytes("add_f32")
+ADD = fixture_models.model_bytes("add_f32")
 # Valid ONNX (the checker accepts operators of domains it does not know) that no backend runs.
 CUSTOM_OPERATOR = onnx.helper.make_model(
     onnx.helper.make_graph(
@@ -381,7 +381,7 @@ def _nth_context(count: int) -> Case:
 
 def _backend_failure(script: TypedScript) -> tuple[int, list[Region]]:
     # Three values reshaped to 5 x 5: the model loads and takes its inputs, and inference fails.
-    _, context = _loaded(script, models.model_bytes("reshape_i32"))
+    _, context = _loaded(script, fixture_models.model_bytes("reshape_i32"))
     script.set_input(context.deref(), 0, [3], F32, np.ones(3, np.float32).tobytes())
     script.set_input(context.deref(), 1, [2], int(nn.TensorType.I32), np.array([5, 5], np.int32).tobytes())
     return script.compute(context.deref()), []
@@ -497,7 +497,7 @@ SITUATIONS: list[Any] = [
     ),
     pytest.param(
         Situation.TENSOR_DATA_LENGTH,
-        _set_input([0x40000000, 3], F32, b"\0" * 12, model=models.model_bytes("dynamic")),
+        _set_input([0x40000000, 3], F32, b"\0" * 12, model=fixture_models.model_bytes("dynamic")),
         {},
         id="dimensions-product-overflows-u32",
     ),

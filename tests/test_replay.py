@@ -14,12 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import cli, models
+from conformance import cli, fixture_models
 from conformance.adapters.inprocess import reference_adapter
 from conformance.examples import EXAMPLES
-from conformance.model import Compute, Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput
-from conformance.replay import FAILS_OTHERWISE, REPRODUCED, scenario_from_json, scenario_to_json
+from conformance.replay import FAILS_OTHERWISE, REPRODUCED
+from conformance.reproducers import scenario_from_json, scenario_to_json
 from conformance.revisions import revision
+from conformance.spec import Compute, Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput
 from conformance.special import SPECIAL_CLAUSES
 from tests.hosts.errno_host import DEPARTING_CLAUSE
 from tests.hosts.runs import CRASHING, CRASHING_HOST, DEPARTING, PROJECT, SuiteRun, run_suite, start
@@ -53,7 +54,7 @@ def test_every_example_scenario_survives_its_json_form(clause_id: str) -> None:
 def test_a_graph_built_on_the_fly_is_built_again_from_its_case(tmp_path: Path) -> None:
     # A case written by one process is replayed by another, which never built the chain: the
     # child process below knows nothing but the case's JSON.
-    name = models.elementwise_chain(["Relu", "Max"], (2, 3), 0.25)
+    name = fixture_models.elementwise_chain(["Relu", "Max"], (2, 3), 0.25)
     scenario = Scenario((Load(name), InitExecutionContext(Made(0))))
     data = json.loads(json.dumps(scenario_to_json(scenario)))
     assert data["chains"] == {name: {"ops": ["Relu", "Max"], "shape": [2, 3], "constant": 0.25}}
@@ -62,9 +63,9 @@ def test_a_graph_built_on_the_fly_is_built_again_from_its_case(tmp_path: Path) -
         [
             sys.executable,
             "-c",
-            "import json, sys; from conformance import models; from conformance.replay import scenario_from_json; "
+            "import json, sys; from conformance import fixture_models; from conformance.reproducers import scenario_from_json; "
             "scenario = scenario_from_json(json.load(open(sys.argv[1]))); "
-            "print(len(models.model_bytes(scenario.operations[0].fixture)))",
+            "print(len(fixture_models.model_bytes(scenario.operations[0].fixture)))",
             str(tmp_path / "scenario.json"),
         ],
         capture_output=True,
@@ -72,7 +73,7 @@ def test_a_graph_built_on_the_fly_is_built_again_from_its_case(tmp_path: Path) -
         check=True,
         cwd=PROJECT,
     )
-    assert int(child.stdout) == len(models.model_bytes(name))
+    assert int(child.stdout) == len(fixture_models.model_bytes(name))
     with pytest.raises(ValueError, match="builds"):
         scenario_from_json({**data, "chains": {"chain-000000000000": data["chains"][name]}})
 

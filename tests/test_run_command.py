@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 import wasmtime
 
-from conformance import cli, models
+from conformance import cli, fixture_models
 from conformance.host import GuestOptions, ReferenceHost, run_guest
 from conformance.host.runner import LINK_ERROR_EXIT_CODE
+from conformance.paths import GUESTS_DIR
 from conformance.revisions import revision
 
 ECHO_GUEST = """
@@ -189,15 +190,15 @@ def test_a_trap_prints_the_backtrace_and_exits_134(tmp_path: Path) -> None:
 
 def test_graph_registers_a_model_for_load_by_name(tmp_path: Path) -> None:
     named = guest(tmp_path, LOAD_BY_NAME_GUEST)
-    (tmp_path / "mlp.onnx").write_bytes(models.model_bytes("mlp"))
+    (tmp_path / "mlp.onnx").write_bytes(fixture_models.model_bytes("mlp"))
     assert run(str(named), "--graph", f"mlp={tmp_path / 'mlp.onnx'}").returncode == 0
     assert run(str(named)).returncode == 8  # not_found without it
 
 
 def test_the_classify_demo_runs_from_the_command_line(tmp_path: Path) -> None:
-    (tmp_path / "model.onnx").write_bytes(models.model_bytes("squeezenet_1_1"))
-    (tmp_path / "image.bin").write_bytes(models.demo_image().astype("<f4").tobytes())
-    classify = Path(__file__).resolve().parent.parent / "fixtures" / "guests" / "classify.wat"
+    (tmp_path / "model.onnx").write_bytes(fixture_models.model_bytes("squeezenet_1_1"))
+    (tmp_path / "image.bin").write_bytes(fixture_models.demo_image().astype("<f4").tobytes())
+    classify = GUESTS_DIR / "classify.wat"
     # --dir . preopens the current folder as itself, and the guest's arguments need no --.
     completed = run(str(classify), "--dir", ".", "model.onnx", "image.bin", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr

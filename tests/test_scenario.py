@@ -4,7 +4,6 @@ clauses is judged by all of them."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.adapters.inprocess import InProcessAdapter, reference_capabilities
@@ -12,9 +11,9 @@ from conformance.bindings import GuestPointer
 from conformance.catalog import CallOutcome, Facts, Level, judge, load_catalog
 from conformance.examples import output_size, ready
 from conformance.host import ReferenceHost
-from conformance.model import Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput, SpecModel
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 from conformance.scenario import _judge_violations, run_scenario
+from conformance.spec import Forged, GetOutput, InitExecutionContext, Load, Made, Scenario, SetInput, SpecModel
 
 
 class WritesThroughNull(ReferenceHost):
@@ -29,7 +28,7 @@ class WritesThroughNull(ReferenceHost):
 def _host(host_class: type[ReferenceHost]) -> InProcessAdapter:
     bindings = revision().bindings
 
-    def factory(bindings: ModuleType, graphs: Any) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs: Any) -> ReferenceHost:
         return host_class(bindings, graphs_by_name={name: Path(path) for name, path in graphs.items()})
 
     return InProcessAdapter(host_class.__name__, factory, reference_capabilities(bindings, "2023-08"), bindings)

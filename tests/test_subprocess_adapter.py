@@ -18,7 +18,7 @@ import wasmtime
 from driving import TypedScript
 
 import conformance
-from conformance import models
+from conformance import fixture_models
 from conformance.adapters.base import Capabilities
 from conformance.adapters.inprocess import reference_adapter
 from conformance.adapters.packaging import builders
@@ -351,7 +351,7 @@ def test_the_reference_subprocess_reports_a_trap(reference_subprocess: CommandAd
 
 
 def test_model_fixtures_are_untouched_by_packaging() -> None:
-    assert builders("mlp", "onnx") == [models.model_bytes("mlp")]
-    assert builders("mlp", "openvino-onnx") == [models.model_bytes("mlp"), b""]
+    assert builders("mlp", "onnx") == [fixture_models.model_bytes("mlp")]
+    assert builders("mlp", "openvino-onnx") == [fixture_models.model_bytes("mlp"), b""]
     with pytest.raises(ValueError, match="unknown packaging"):
         builders("mlp", "tflite")

@@ -15,17 +15,17 @@ import pytest
 from driving import TypedScript, encoder, run_on_reference
 from onnx import TensorProto, helper
 
-from conformance import models
+from conformance import fixture_models
 from conformance.adapters.select import select_host
 from conformance.guest.encoder import Region, ScriptResult
 from conformance.host import Situation, make_backend
 from conformance.host.backend import BackendFault
 from conformance.host.tract_backend import TractBackend
 from conformance.oracle import compare, native_outputs, tolerance
+from conformance.paths import PROJECT_ROOT as PROJECT
 from conformance.revisions import revision
 from tests.hosts.runs import run_suite, start
 
-PROJECT = Path(__file__).resolve().parent.parent
 nn = revision().bindings
 ONNX = int(nn.GraphEncoding.ONNX)
 CPU = int(nn.ExecutionTarget.CPU)
@@ -40,7 +40,7 @@ def finite_inputs(fixture: str, seed: int, size: int = 3) -> list[npt.NDArray[An
     """Finite values in every input of ``fixture`` (NaN is where tract departs; see expectations)."""
     rng = np.random.default_rng(seed)
     arrays = []
-    for spec in models.FIXTURES[fixture].inputs:
+    for spec in fixture_models.FIXTURES[fixture].inputs:
         shape = spec.concrete_shape({symbol: size for symbol in "NMK"})
         dtype = spec.numpy_dtype
         if dtype.kind == "f":
@@ -53,7 +53,7 @@ def finite_inputs(fixture: str, seed: int, size: int = 3) -> list[npt.NDArray[An
 
 def infer(fixture: str, inputs: list[npt.NDArray[Any]]) -> tuple[ScriptResult, list[Region], int]:
     script = encoder()
-    _, graph = script.load([models.model_bytes(fixture)], ONNX, CPU)
+    _, graph = script.load([fixture_models.model_bytes(fixture)], ONNX, CPU)
     _, context = script.init_execution_context(graph.deref())
     calls = 2
     for index, value in enumerate(inputs):
@@ -77,7 +77,7 @@ def test_outputs_are_native_onnxruntime_within_the_fixture_tolerance(fixture: st
     result, buffers, calls = infer(fixture, inputs)
     assert result.returned == [0] * calls
     for index, (buffer, expected) in enumerate(zip(buffers, native_outputs(fixture, inputs), strict=True)):
-        element = models.FIXTURES[fixture].outputs[index].tensor_type
+        element = fixture_models.FIXTURES[fixture].outputs[index].tensor_type
         comparison = compare(expected, result.region(buffer).inside, tolerance(fixture, element))
         assert comparison.equal, f"{fixture} output {index}: {comparison.detail}"
 
@@ -121,8 +121,10 @@ BFLOAT16_IDENTITY = graph_of(
         pytest.param([b"not a model"], int(nn.GraphEncoding.AUTODETECT), CPU, "INVALID_ENCODING", id="autodetect"),
         pytest.param([DETERMINANT], ONNX, CPU, "UNSUPPORTED_OPERATION", id="operator-tract-lacks"),
         pytest.param([BFLOAT16_IDENTITY], ONNX, CPU, "UNSUPPORTED_OPERATION", id="type-tract-lacks"),
-        pytest.param([models.model_bytes("add_f32")], ONNX, int(nn.ExecutionTarget.GPU), "UNSUPPORTED_OPERATION"),
-        pytest.param([models.model_bytes("add_f32")] * 2, ONNX, CPU, "INVALID_ARGUMENT", id="two-builders"),
+        pytest.param(
+            [fixture_models.model_bytes("add_f32")], ONNX, int(nn.ExecutionTarget.GPU), "UNSUPPORTED_OPERATION"
+        ),
+        pytest.param([fixture_models.model_bytes("add_f32")] * 2, ONNX, CPU, "INVALID_ARGUMENT", id="two-builders"),
     ],
 )
 def test_what_tract_cannot_load_is_an_errno_never_a_crash(
@@ -179,8 +181,8 @@ def classify(backend: str, folder: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_classify_demo_prints_the_same_five_classes_on_both_backends(tmp_path: Path) -> None:
-    (tmp_path / "mobilenet_v2.onnx").write_bytes(models.model_bytes("mobilenet_v2"))
-    (tmp_path / "demo_image.bin").write_bytes(models.demo_image().astype("<f4").tobytes())
+    (tmp_path / "mobilenet_v2.onnx").write_bytes(fixture_models.model_bytes("mobilenet_v2"))
+    (tmp_path / "demo_image.bin").write_bytes(fixture_models.demo_image().astype("<f4").tobytes())
     runs = {backend: classify(backend, tmp_path) for backend in ("onnxruntime", "tract")}
     classes = {}
     for backend, run in runs.items():

@@ -20,7 +20,7 @@ import pytest
 import wasmtime
 from driving import TypedScript
 
-from conformance import models
+from conformance import fixture_models
 from conformance.adapters import packaging
 from conformance.adapters.packaging import builders
 from conformance.adapters.subprocess import CommandAdapter
@@ -34,6 +34,7 @@ from conformance.adapters.wasmtime_cli import (
     wasmtime_cli_adapter,
     wasmtime_command,
 )
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.guest.driver import driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptResult
 from conformance.revisions import revision
@@ -68,7 +69,7 @@ def cli_ir() -> CommandAdapter:
 
 
 def native(fixture: str, inputs: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any]]:
-    session = onnxruntime.InferenceSession(models.model_bytes(fixture), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(fixture_models.model_bytes(fixture), providers=["CPUExecutionProvider"])
     feeds = {node.name: value for node, value in zip(session.get_inputs(), inputs, strict=True)}
     outputs: list[npt.NDArray[Any]] = session.run(None, feeds)
     return outputs
@@ -77,7 +78,7 @@ def native(fixture: str, inputs: list[npt.NDArray[Any]]) -> list[npt.NDArray[Any
 def inputs_for(fixture: str, seed: int = 3) -> list[npt.NDArray[Any]]:
     rng = np.random.default_rng(seed)
     arrays: list[npt.NDArray[Any]] = []
-    for spec in models.FIXTURES[fixture].inputs:
+    for spec in fixture_models.FIXTURES[fixture].inputs:
         shape = spec.concrete_shape({})
         if spec.numpy_dtype.kind == "f":
             arrays.append((rng.standard_normal(shape) * 10).astype(spec.numpy_dtype))
@@ -113,7 +114,7 @@ def inference(
 
 
 def _type_name(dtype: np.dtype[Any]) -> str:
-    return next(name for name, known in models.NUMPY_DTYPES.items() if known == dtype).upper()
+    return next(name for name, known in NUMPY_DTYPES.items() if known == dtype).upper()
 
 
 def run(adapter: CommandAdapter, script: TypedScript, graphs: dict[str, str] | None = None) -> ScriptResult:
@@ -122,7 +123,7 @@ def run(adapter: CommandAdapter, script: TypedScript, graphs: dict[str, str] | N
     return ScriptResult(parse_transcript(outcome.stdout))
 
 
-@pytest.mark.parametrize("tensor_type", models.TENSOR_TYPES)
+@pytest.mark.parametrize("tensor_type", fixture_models.TENSOR_TYPES)
 def test_add_matches_native_onnxruntime(cli: CommandAdapter, tensor_type: str) -> None:
     fixture = f"add_{tensor_type}"
     inputs = inputs_for(fixture)

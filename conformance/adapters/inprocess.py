@@ -12,14 +12,15 @@ import time
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
-from conformance import __version__, models
+from conformance import __version__, fixture_models
 from conformance.adapters.base import Capabilities, RunOutcome
-from conformance.cache import cache_dir
+from conformance.errors import UsageError
 from conformance.host import GuestOptions, ReferenceHost, make_backend, run_guest
+from conformance.paths import cache_dir
+from conformance.revisions import Bindings
 
-PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
+PythonHostFactory = Callable[[Bindings, Mapping[str, Path]], object]
 """Makes a host for one guest instance from the revision's bindings and the model files that
 ``load_by_name`` should know by name."""
 
@@ -28,7 +29,7 @@ PythonHostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
 def model_file(fixture: str) -> Path:
     """The fixture model as an ONNX file in the cache, written once per process."""
     path = cache_dir("models") / f"{fixture}.onnx"
-    data = models.model_bytes(fixture)
+    data = fixture_models.model_bytes(fixture)
     if not path.exists() or path.read_bytes() != data:
         path.write_bytes(data)
     return path
@@ -41,7 +42,7 @@ class InProcessAdapter:
     crash belong in a subprocess (:mod:`conformance.adapters.subprocess`).
     """
 
-    def __init__(self, name: str, factory: PythonHostFactory, capabilities: Capabilities, bindings: ModuleType):
+    def __init__(self, name: str, factory: PythonHostFactory, capabilities: Capabilities, bindings: Bindings):
         self.name = name
         self.factory = factory
         self.capabilities = capabilities
@@ -70,7 +71,7 @@ class InProcessAdapter:
         return RunOutcome("exited", result.stdout, result.stderr, exit_code=result.exit_code, seconds=seconds)
 
 
-def reference_capabilities(bindings: ModuleType, revision: str, backend: str = "onnxruntime") -> Capabilities:
+def reference_capabilities(bindings: Bindings, revision: str, backend: str = "onnxruntime") -> Capabilities:
     """What the reference host serves: ONNX (and autodetect of it), cpu, every tensor type.
 
     Over onnxruntime its outputs must be native onnxruntime's bytes; over tract, another
@@ -87,7 +88,7 @@ def reference_capabilities(bindings: ModuleType, revision: str, backend: str = "
     )
 
 
-def reference_adapter(bindings: ModuleType, revision: str, backend: str = "onnxruntime") -> InProcessAdapter:
+def reference_adapter(bindings: Bindings, revision: str, backend: str = "onnxruntime") -> InProcessAdapter:
     """The reference host over ``backend``, in this process: ``reference`` or ``reference-tract``."""
     make_backend(backend)  # a backend that cannot start fails here, before any test
     return InProcessAdapter(
@@ -103,7 +104,7 @@ def reference_host_name(backend: str) -> str:
     return "reference" if backend == "onnxruntime" else f"reference-{backend}"
 
 
-def python_host_adapter(spec: str, bindings: ModuleType, revision: str) -> InProcessAdapter:
+def python_host_adapter(spec: str, bindings: Bindings, revision: str) -> InProcessAdapter:
     """A host named ``module:factory``: ``factory(bindings, graphs_by_name)`` returns the host object.
 
     The factory may carry ``capabilities`` (a :class:`Capabilities`) as an attribute;
@@ -111,7 +112,7 @@ def python_host_adapter(spec: str, bindings: ModuleType, revision: str) -> InPro
     """
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
-        raise ValueError(f"expected a Python host as module:factory, got {spec!r}")
+        raise UsageError(f"expected a Python host as module:factory, got {spec!r}")
     factory = getattr(importlib.import_module(module_name), attribute)
     # The reference host's capabilities, but held to tolerances rather than to the bytes.
     default = dataclasses.replace(reference_capabilities(bindings, revision), bit_exact=False)

@@ -23,9 +23,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance import models
+from conformance import fixture_models
 from conformance.adapters.base import PACKAGINGS
-from conformance.cache import cache_dir
+from conformance.errors import UsageError
+from conformance.paths import cache_dir
 
 __all__ = [
     "ONNX_PACKAGINGS",
@@ -51,22 +52,22 @@ def onnx_builders(model: bytes, packaging: str) -> list[bytes]:
         return [model]
     if packaging == "openvino-onnx":
         return [model, b""]
-    raise ValueError(f"packaging {packaging!r} converts the model; these hand over ONNX bytes: {ONNX_PACKAGINGS}")
+    raise UsageError(f"packaging {packaging!r} converts the model; these hand over ONNX bytes: {ONNX_PACKAGINGS}")
 
 
 def builders(fixture: str, packaging: str) -> list[bytes]:
     """The builder buffers of fixture model ``fixture`` in ``packaging`` (one of :data:`PACKAGINGS`)."""
     if packaging in ONNX_PACKAGINGS:
-        return onnx_builders(models.model_bytes(fixture), packaging)
+        return onnx_builders(fixture_models.model_bytes(fixture), packaging)
     if packaging == "openvino-ir":
         folder = openvino_ir(fixture)
         return [(folder / name).read_bytes() for name in OPENVINO_IR_FILES]
-    raise ValueError(f"unknown packaging {packaging!r}; known: {', '.join(PACKAGINGS)}")
+    raise UsageError(f"unknown packaging {packaging!r}; known: {', '.join(PACKAGINGS)}")
 
 
 def model_sha256(fixture: str) -> str:
     """The sha256 of the fixture's ONNX bytes, in hex: the cache key of everything made from it."""
-    return hashlib.sha256(models.model_bytes(fixture)).hexdigest()
+    return hashlib.sha256(fixture_models.model_bytes(fixture)).hexdigest()
 
 
 def openvino_version() -> str:
@@ -97,7 +98,7 @@ def openvino_ir(fixture: str) -> Path:
     staging.chmod(0o755)  # mkdtemp makes it private; the cache is readable like any other
     try:
         onnx_path = staging / "model.onnx"
-        onnx_path.write_bytes(models.model_bytes(fixture))
+        onnx_path.write_bytes(fixture_models.model_bytes(fixture))
         model = openvino.convert_model(str(onnx_path))
         # f16 weights would make OpenVINO's results differ from the ONNX model's.
         openvino.save_model(model, str(staging / OPENVINO_IR_FILES[0]), compress_to_fp16=False)

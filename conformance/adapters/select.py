@@ -8,6 +8,7 @@ import shlex
 from conformance.adapters.base import Capabilities, HostAdapter
 from conformance.adapters.inprocess import model_file, python_host_adapter, reference_adapter
 from conformance.adapters.subprocess import GRAPHS_PLACEHOLDER, WASM_PLACEHOLDER, CommandAdapter
+from conformance.errors import UsageError
 from conformance.revisions import revision as find_revision
 
 NAMED_HOSTS = (
@@ -29,37 +30,34 @@ def check_host_options(host: str, command: str | None, revision_name: str) -> bo
     """Check ``--wasi-nn-host``, ``--wasi-nn-host-command`` and ``--wasi-nn-revision`` before anything runs.
 
     Returns whether the host runs guests through a command line (a process per run).
-    :class:`ValueError` says, in one line, what is wrong with the options: an unknown revision
+    :class:`~conformance.errors.UsageError` says, in one line, what is wrong with the options: an unknown revision
     or host name, a command template that does not parse or has no ``{wasm}``, a
     ``module:factory`` whose module does not import or has no such factory.
     """
-    try:
-        find_revision(revision_name)
-    except KeyError as error:
-        raise ValueError(error.args[0]) from None
+    find_revision(revision_name)
     if command:
         try:
             words = shlex.split(command)
         except ValueError as error:
-            raise ValueError(f"--wasi-nn-host-command {command!r} does not parse as a command line: {error}") from None
+            raise UsageError(f"--wasi-nn-host-command {command!r} does not parse as a command line: {error}") from None
         if not any(WASM_PLACEHOLDER in word for word in words):
-            raise ValueError(f"--wasi-nn-host-command {command!r} has no {WASM_PLACEHOLDER} for the guest")
+            raise UsageError(f"--wasi-nn-host-command {command!r} has no {WASM_PLACEHOLDER} for the guest")
         return True
     if host in NAMED_HOSTS:
         return host in COMMAND_HOSTS
     module_name, colon, factory = host.partition(":")
     if not colon:
-        raise ValueError(
+        raise UsageError(
             f"unknown host {host!r}: one of {', '.join(NAMED_HOSTS)}, or module:factory, or --wasi-nn-host-command"
         )
     if not module_name or not factory:
-        raise ValueError(f"expected a Python host as module:factory, got {host!r}")
+        raise UsageError(f"expected a Python host as module:factory, got {host!r}")
     try:
         module = importlib.import_module(module_name)
     except Exception as error:  # whatever importing the user's module raises, the run cannot use it
-        raise ValueError(f"the host module {module_name!r} does not import: {type(error).__name__}: {error}") from None
+        raise UsageError(f"the host module {module_name!r} does not import: {type(error).__name__}: {error}") from None
     if not hasattr(module, factory):
-        raise ValueError(f"the host module {module_name!r} has no {factory!r}")
+        raise UsageError(f"the host module {module_name!r} has no {factory!r}")
     return False
 
 
@@ -102,6 +100,6 @@ def select_host(host: str, command: str | None, revision_name: str) -> HostAdapt
         return wasmtime_cli_adapter("openvino-onnx" if host.endswith("onnx") else "openvino-ir")
     if ":" in host:
         return python_host_adapter(host, bindings, revision.name)
-    raise ValueError(
+    raise UsageError(
         f"unknown host {host!r}: one of {', '.join(NAMED_HOSTS)}, or module:factory, or --wasi-nn-host-command"
     )

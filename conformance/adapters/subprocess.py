@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.adapters.base import Capabilities, OutcomeKind, RunOutcome
+from conformance.errors import UsageError
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -457,16 +458,16 @@ class CommandAdapter:
         self.capabilities = capabilities
         self.words = shlex.split(template)
         if not self.words:
-            raise ValueError("empty command template")
+            raise UsageError("empty command template")
         if not any(WASM_PLACEHOLDER in word for word in self.words):
-            raise ValueError(f"command template {template!r} has no {WASM_PLACEHOLDER} placeholder")
+            raise UsageError(f"command template {template!r} has no {WASM_PLACEHOLDER} placeholder")
         if any(GRAPHS_PLACEHOLDER in word and word != GRAPHS_PLACEHOLDER for word in self.words):
-            raise ValueError(f"{GRAPHS_PLACEHOLDER} must be a word of its own in {template!r}")
+            raise UsageError(f"{GRAPHS_PLACEHOLDER} must be a word of its own in {template!r}")
         has_graphs = GRAPHS_PLACEHOLDER in self.words
         if graph_arguments is not None and not has_graphs:
-            raise ValueError(f"graph_arguments given but {template!r} has no {GRAPHS_PLACEHOLDER} word")
+            raise UsageError(f"graph_arguments given but {template!r} has no {GRAPHS_PLACEHOLDER} word")
         if memory_limit <= 0:
-            raise ValueError("the address-space limit must be positive")
+            raise UsageError("the address-space limit must be positive")
         self.graph_arguments = graph_arguments
         self.env = dict(env or {})
         self.memory_limit = memory_limit
@@ -482,7 +483,7 @@ class CommandAdapter:
     def command(self, wasm_path: Path, graphs: Mapping[str, str]) -> list[str]:
         """The command line of one run of the guest at ``wasm_path`` with ``graphs`` preloaded."""
         if graphs and self.graph_arguments is None:
-            raise ValueError(f"host {self.name} cannot preload graphs for load_by_name")
+            raise UsageError(f"host {self.name} cannot preload graphs for load_by_name")
         words: list[str] = []
         for word in self.words:
             if word == GRAPHS_PLACEHOLDER:

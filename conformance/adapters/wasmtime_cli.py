@@ -36,7 +36,8 @@ from conformance.adapters.subprocess import (
     WASM_PLACEHOLDER,
     CommandAdapter,
 )
-from conformance.cache import cache_dir
+from conformance.errors import ConformanceError, UsageError
+from conformance.paths import cache_dir
 
 __all__ = [
     "INSTALL_HINT",
@@ -79,7 +80,7 @@ PLUGINS_XML = """\
 _OPENVINO_C_LIBRARY = "libopenvino_c.so"
 
 
-class WasmtimeCliUnavailable(RuntimeError):
+class WasmtimeCliUnavailable(ConformanceError, RuntimeError):
     """The Wasmtime CLI or OpenVINO cannot be found; the message says how to get them."""
 
 
@@ -191,7 +192,7 @@ def graph_folder(name: str, fixture: str, packaging: str = "openvino-ir") -> Pat
     packaging, and renamed into place whole.
     """
     if packaging not in OPENVINO_PACKAGINGS:
-        raise ValueError(f"the Wasmtime CLI takes packaging {' or '.join(OPENVINO_PACKAGINGS)}, not {packaging!r}")
+        raise UsageError(f"the Wasmtime CLI takes packaging {' or '.join(OPENVINO_PACKAGINGS)}, not {packaging!r}")
     if not name or name in {".", ".."} or any(character in name for character in "/\0,"):
         # The CLI takes the name from a path component, and splits -S options at commas.
         raise ValueError(f"graph name {name!r} cannot be a folder name on the Wasmtime command line")
@@ -221,7 +222,7 @@ def wasmtime_cli_adapter(packaging: str = "openvino-ir", *, memory_limit: int = 
     :class:`WasmtimeCliUnavailable` when the CLI or OpenVINO is missing.
     """
     if packaging not in OPENVINO_PACKAGINGS:
-        raise ValueError(f"the Wasmtime CLI takes packaging {' or '.join(OPENVINO_PACKAGINGS)}, not {packaging!r}")
+        raise UsageError(f"the Wasmtime CLI takes packaging {' or '.join(OPENVINO_PACKAGINGS)}, not {packaging!r}")
     command = wasmtime_command()
     libraries = openvino_library_folder()
     inherited = os.environ.get("LD_LIBRARY_PATH")

@@ -27,8 +27,9 @@ import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, numpy_helper
 
-from conformance import models
-from conformance.cache import cache_dir, write_atomically
+from conformance import fixture_models
+from conformance.dtypes import NUMPY_DTYPES
+from conformance.paths import cache_dir, write_atomically
 from conformance.revisions import revision as find_revision
 
 __all__ = ["Corpus", "CorpusCase", "CorpusIndex", "TensorInfo", "corpus_index", "load_corpus"]
@@ -37,7 +38,7 @@ __all__ = ["Corpus", "CorpusCase", "CorpusIndex", "TensorInfo", "corpus_index", 
 _CASE_SEED = 0
 
 #: The WITX tensor type of each ONNX element type a revision can name.
-_WITX_TYPES: Mapping[int, str] = {element: name for name, element in models.ONNX_ELEMENT_TYPES.items()}
+_WITX_TYPES: Mapping[int, str] = {element: name for name, element in fixture_models.ONNX_ELEMENT_TYPES.items()}
 
 #: The nodes a model's summary shows: expanded functions run to hundreds, with long names.
 _SUMMARY_NODES = 12
@@ -147,7 +148,7 @@ def _array(value: Any, slot: onnx.ValueInfoProto) -> NDArray[Any]:
     """A value of the data set as an array of the slot's type and, where the graph fixes it, shape."""
     if isinstance(value, TensorProto):
         value = numpy_helper.to_array(value)
-    array = np.asarray(value, dtype=models.NUMPY_DTYPES[_WITX_TYPES[slot.type.tensor_type.elem_type]])  # type: ignore[index]
+    array = np.asarray(value, dtype=NUMPY_DTYPES[_WITX_TYPES[slot.type.tensor_type.elem_type]])
     tensor = slot.type.tensor_type
     declared = [int(dim.dim_value) for dim in tensor.shape.dim if dim.HasField("dim_value")]
     # ONNX's data gives some scalars as one-element arrays (its runner broadcasts); a host is

@@ -9,16 +9,16 @@ the oracle is *unavailable* and the case never counts against a host.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from conformance.corpus.cases import CorpusCase
 from conformance.oracle import Tolerance, compare, native_session
 
-__all__ = ["AGREEMENT", "Oracle", "native_outputs"]
+__all__ = ["AGREEMENT", "JudgedCase", "Oracle", "native_outputs"]
 
 AGREEMENT = Tolerance(False, rtol=1e-3, atol=1e-5)
 """How close native onnxruntime must come to ONNX's expected outputs to serve as the oracle."""
@@ -32,18 +32,56 @@ class Oracle:
     unavailable: str = ""
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class JudgedCase(Protocol):
+    """What the oracle reads of a case (a :class:`~conformance.corpus.cases.CorpusCase`).
+
+    :mod:`conformance.corpus.cases` imports the oracle (the sample prefers cases it can
+    judge), so the oracle does not import it back: it names only what it reads.
+    """
+
+    @property
+    def id(self) -> str:
+        """The case's id, which its oracle is kept under."""
+        ...
+
+    @property
+    def model(self) -> bytes:
+        """The ONNX model."""
+        ...
+
+    @property
+    def input_values(self) -> Sequence[NDArray[Any]]:
+        """The inputs, in the graph's order."""
+        ...
+
+    @property
+    def expected(self) -> Sequence[NDArray[Any]]:
+        """ONNX's expected outputs."""
+        ...
+
+    @property
+    def outputs(self) -> Sequence[_Named]:
+        """The graph's outputs, each with its name."""
+        ...
+
+
 #: Every case's oracle, once computed: a case is the same in every revision that has it.
 _ORACLES: dict[str, Oracle] = {}
 
 
-def native_outputs(case: CorpusCase) -> Oracle:
+def native_outputs(case: JudgedCase) -> Oracle:
     """The oracle of ``case``: run twice in native onnxruntime (once per process), checked against ONNX's outputs."""
     if case.id not in _ORACLES:
         _ORACLES[case.id] = _judge_natively(case)
     return _ORACLES[case.id]
 
 
-def _judge_natively(case: CorpusCase) -> Oracle:
+def _judge_natively(case: JudgedCase) -> Oracle:
     try:
         # One thread: a pool per session costs more to start and stop than these small graphs take
         # to run. Its errors are this module's verdicts, not news for stderr.

@@ -12,13 +12,13 @@ import importlib.metadata
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from conformance.corpus.cases import CorpusCase, TensorInfo
 from conformance.corpus.ledger import CorpusLedger, RecordedCase
 from conformance.corpus.oracle import native_outputs
 from conformance.corpus.runner import case_script
+from conformance.revisions import Bindings
 
 __all__ = ["CORPUS_PREFIX", "CorpusReproducer", "corpus_section"]
 
@@ -48,7 +48,7 @@ def _number(value: float | None) -> float | None:
 
 def corpus_section(
     corpus: CorpusLedger | None,
-    bindings: ModuleType,
+    bindings: Bindings,
     encodings: Mapping[str, str],
     describe_host: Callable[[str], dict[str, Any]],
 ) -> tuple[dict[str, Any] | None, list[CorpusReproducer]]:
@@ -129,7 +129,7 @@ def _case(
 
 def _reproducer(
     recorded: RecordedCase,
-    bindings: ModuleType,
+    bindings: Bindings,
     encodings: Mapping[str, str],
     describe_host: Callable[[str], dict[str, Any]],
 ) -> CorpusReproducer:

@@ -23,7 +23,6 @@ import struct
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Literal
 
 from numpy.typing import NDArray
@@ -33,9 +32,11 @@ from conformance.adapters.packaging import ONNX_PACKAGINGS, onnx_builders
 from conformance.corpus.cases import CorpusCase
 from conformance.corpus.oracle import native_outputs
 from conformance.corpus.outcomes import CaseOutcome
+from conformance.errors import ConformanceError
 from conformance.guest.driver import FIRST_FREE_ADDRESS, TranscriptError, driver_wasm, parse_transcript
 from conformance.guest.encoder import Region, ScriptEncoder, ScriptResult
 from conformance.oracle import EXACT, Tolerance, compare, tolerance
+from conformance.revisions import Bindings
 
 __all__ = [
     "BATCH_SIZE",
@@ -84,7 +85,7 @@ def _held_against(
     return held and _refused_early(results[index]) and operators not in refused_alone
 
 
-class NotServed(Exception):
+class NotServed(ConformanceError):
     """The host loads no encoding that takes ONNX bytes: it cannot be asked the corpus."""
 
 
@@ -194,7 +195,7 @@ def _place_case(
 
 
 def case_script(
-    case: CorpusCase, oracle: tuple[NDArray[Any], ...], bindings: ModuleType, encodings: Mapping[str, str]
+    case: CorpusCase, oracle: tuple[NDArray[Any], ...], bindings: Bindings, encodings: Mapping[str, str]
 ) -> tuple[bytes, bytes]:
     """The driver guest and script that run ``case`` alone: what its reproducer replays."""
     encoding, packaging = corpus_packaging(encodings)
@@ -219,7 +220,7 @@ class CorpusRunner:
     def __init__(
         self,
         host: HostAdapter,
-        bindings: ModuleType,
+        bindings: Bindings,
         order: Sequence[CorpusCase],
         timeout: float,
         batch_size: int = BATCH_SIZE,

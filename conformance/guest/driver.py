@@ -15,10 +15,12 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from pathlib import Path
 from typing import Self, TypeAlias
 
 import wasmtime
+
+from conformance.errors import ConformanceError
+from conformance.paths import GUESTS_DIR
 
 __all__ = [
     "EXIT_IO_ERROR",
@@ -59,7 +61,7 @@ __all__ = [
     "parse_transcript",
 ]
 
-TEMPLATE_PATH = Path(__file__).parent.parent / "fixtures" / "guests" / "driver.wat"
+TEMPLATE_PATH = GUESTS_DIR / "driver.wat"
 """The driver's WAT template."""
 
 WASM_PAGE_SIZE = 65536
@@ -426,7 +428,7 @@ class Script:
 # --------------------------------------------------------------------------------------------
 
 
-class TranscriptError(ValueError):
+class TranscriptError(ConformanceError, ValueError):
     """The bytes are not a driver transcript (as opposed to one cut off early)."""
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import ModuleType
 
 from conformance.bindings import FunctionSignature, GuestList, TypeInfo
 from conformance.guest.driver import (
@@ -23,6 +22,7 @@ from conformance.guest.driver import (
     Script,
     Transcript,
 )
+from conformance.revisions import Bindings
 
 #: Bytes written around every region a host may write, and into the region itself beforehand;
 #: no value a host legitimately writes looks like this run.
@@ -91,7 +91,7 @@ class ScriptEncoder:
     Calls are numbered in the order they are added; :class:`ScriptResult` answers by number.
     """
 
-    def __init__(self, bindings: ModuleType) -> None:
+    def __init__(self, bindings: Bindings) -> None:
         self.bindings = bindings
         self.functions: dict[str, FunctionSignature] = dict(bindings.FUNCTIONS)
         self.imports = [(name, len(signature.core)) for name, signature in self.functions.items()]

@@ -7,6 +7,7 @@
 - :class:`Situation` is the table of invalid situations and the errno each answers.
 """
 
+from conformance.errors import UsageError
 from conformance.host.backend import Backend, OnnxRuntimeBackend
 from conformance.host.linker import link
 from conformance.host.reference import HostLimits, ReferenceHost
@@ -26,7 +27,7 @@ def make_backend(name: str = "onnxruntime") -> Backend:
         from conformance.host.tract_backend import TractBackend
 
         return TractBackend()
-    raise ValueError(f"unknown backend {name!r}: one of {', '.join(BACKENDS)}")
+    raise UsageError(f"unknown backend {name!r}: one of {', '.join(BACKENDS)}")
 
 
 __all__ = [

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import onnx
 import onnxruntime
 
+from conformance.errors import ConformanceError
 from conformance.host.situations import Situation
 
 log = logging.getLogger(__name__)
@@ -38,18 +39,8 @@ _ONNX_ELEMENT_TYPES = {
     "tensor(int64)": "i64",
 }
 
-#: numpy's type for the elements of each WITX tensor type.
-NUMPY_TYPES: dict[str, np.dtype[np.generic]] = {
-    "f16": np.dtype("<f2"),
-    "f32": np.dtype("<f4"),
-    "f64": np.dtype("<f8"),
-    "u8": np.dtype("u1"),
-    "i32": np.dtype("<i4"),
-    "i64": np.dtype("<i8"),
-}
 
-
-class BackendFault(Exception):
+class BackendFault(ConformanceError):
     """A backend refused or failed; the host turns the situation into an errno."""
 
     def __init__(self, situation: Situation, detail: str) -> None:

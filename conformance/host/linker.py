@@ -19,16 +19,16 @@ from __future__ import annotations
 import enum
 import logging
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from types import ModuleType
 from typing import Any
 
 import wasmtime
 
 from conformance.bindings import ErrnoError, FunctionSignature, GuestPointer, TypeInfo
 from conformance.host.situations import HostFault, Situation
+from conformance.revisions import Bindings
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class GuestMemory:
     may grow (and so move) its memory afterwards.
     """
 
-    def __init__(self, view: memoryview, bindings: ModuleType) -> None:
+    def __init__(self, view: memoryview, bindings: Bindings) -> None:
         self.bytes = view
         self.size = len(view)
         self.bindings = bindings
@@ -157,9 +157,9 @@ _NO_MEMORY = memoryview(b"")
 """What a call that reads and writes no guest memory (``compute``) is given as memory."""
 
 
-def link(linker: wasmtime.Linker, host: object, bindings: ModuleType) -> None:
+def link(linker: wasmtime.Linker, host: object, bindings: Bindings) -> None:
     """Define every function of ``bindings`` in ``linker``, calling the same-named method of ``host``."""
-    signatures: dict[str, FunctionSignature] = bindings.FUNCTIONS
+    signatures: Mapping[str, FunctionSignature] = bindings.FUNCTIONS
     memory = _CallerMemory(bindings)
     for name, signature in signatures.items():
         bridge = _bridge(signature, getattr(host, name), bindings, memory)
@@ -191,7 +191,7 @@ class _CallerMemory:
     alone, and a new view is made after a growth.
     """
 
-    def __init__(self, bindings: ModuleType) -> None:
+    def __init__(self, bindings: Bindings) -> None:
         self.bindings = bindings
         self.export: wasmtime.Memory | None = None
         self.view = _NO_MEMORY
@@ -224,7 +224,7 @@ def _touches_memory(signature: FunctionSignature) -> bool:
 
 
 def _bridge(
-    signature: FunctionSignature, method: Callable[..., Any], bindings: ModuleType, memory: _CallerMemory
+    signature: FunctionSignature, method: Callable[..., Any], bindings: Bindings, memory: _CallerMemory
 ) -> HostFunction:
     """The wasm-facing function of one WITX function."""
     params = signature.params

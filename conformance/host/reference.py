@@ -13,16 +13,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from conformance.bindings import GuestPointer
-from conformance.host.backend import NUMPY_TYPES, Backend, BackendFault, Graph, OnnxRuntimeBackend, TensorSlot
+from conformance.dtypes import NUMPY_DTYPES
+from conformance.host.backend import Backend, BackendFault, Graph, OnnxRuntimeBackend, TensorSlot
 from conformance.host.situations import HostFault, Situation
-from conformance.revisions import revision
+from conformance.revisions import Bindings, revision
 
 MiB = 1 << 20
 
@@ -61,7 +61,7 @@ class ReferenceHost:
 
     def __init__(
         self,
-        bindings: ModuleType | None = None,
+        bindings: Bindings | None = None,
         backend: Backend | None = None,
         graphs_by_name: Mapping[str, Path] | None = None,
         limits: HostLimits | None = None,
@@ -144,7 +144,7 @@ class ReferenceHost:
         if element != slot.element:
             raise self.fault(Situation.TENSOR_TYPE_MISMATCH, f"input {index} is {slot.element}, got {element}")
         shape = self._input_shape(slot, tuple(tensor.dimensions), index)
-        dtype = NUMPY_TYPES[element]
+        dtype = NUMPY_DTYPES[element]
         expected_bytes = math.prod(shape) * dtype.itemsize
         if expected_bytes != len(tensor.data):
             raise self.fault(

@@ -20,14 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import NoReturn
 
 import wasmtime
 
+from conformance.errors import ConformanceError, UsageError
 from conformance.host import linker as linker_module
 from conformance.host.linker import FailedCall, link
-from conformance.revisions import REVISIONS
+from conformance.revisions import REVISIONS, Bindings
 
 #: The exit status of a guest that trapped, as the Wasmtime CLI reports it (128 + SIGABRT).
 TRAP_EXIT_CODE = 134
@@ -41,16 +41,16 @@ LINK_ERROR_EXIT_CODE = 126
 #: the guest's own output on stderr.
 HOST_PREFIX = "wasi-nn:"
 
-HostFactory = Callable[[ModuleType], object]
+HostFactory = Callable[[Bindings], object]
 
-Linking = Callable[[wasmtime.Linker, object, ModuleType], None]
+Linking = Callable[[wasmtime.Linker, object, Bindings], None]
 """What defines a host's ``wasi_ephemeral_nn`` functions in a linker (:func:`~conformance.host.linker.link`)."""
 
 #: A function's core-wasm parameter and result types, e.g. ``(("i32", "i32"), ("i32",))``.
 CoreSignature = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-class SetupError(Exception):
+class SetupError(UsageError):
     """The run cannot start: the guest is no WASI command module, or a folder cannot be preopened.
 
     The message is one line naming the file or folder; these are mistakes of whoever started
@@ -79,10 +79,10 @@ class ImportProblem:
         return f"{self.module}::{self.name}"
 
 
-class LinkError(Exception):
+class LinkError(ConformanceError):
     """The guest imports functions the host lacks, or with other types; ``str()`` is one line."""
 
-    def __init__(self, problems: Sequence[ImportProblem], bindings: ModuleType, fitting: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[ImportProblem], bindings: Bindings, fitting: Sequence[str]) -> None:
         self.problems = tuple(problems)
         self.revision = revision_name(bindings)
         self.module_name: str = bindings.MODULE_NAME
@@ -199,7 +199,7 @@ def _compile_error(shown: str, data: bytes, message: str) -> str:
     return f"{shown}: invalid WebAssembly module: {': '.join(dict.fromkeys([causes[0], causes[-1]]))}"
 
 
-def revision_name(bindings: ModuleType) -> str:
+def revision_name(bindings: Bindings) -> str:
     """The name of the revision whose generated module ``bindings`` is (its module name otherwise)."""
     module = bindings.__name__.rpartition(".")[2]
     return next((name for name, known in REVISIONS.items() if known.module_name == module), bindings.__name__)
@@ -219,7 +219,7 @@ def _kind(extern_type: object) -> str:
     return type(extern_type).__name__.removesuffix("Type").lower()
 
 
-def nn_imports(module: wasmtime.Module, bindings: ModuleType) -> dict[str, CoreSignature | None]:
+def nn_imports(module: wasmtime.Module, bindings: Bindings) -> dict[str, CoreSignature | None]:
     """The guest's imports of ``wasi_ephemeral_nn``: name -> core signature (``None``: not a function)."""
     imports: dict[str, CoreSignature | None] = {}
     for imported in module.imports:
@@ -229,7 +229,7 @@ def nn_imports(module: wasmtime.Module, bindings: ModuleType) -> dict[str, CoreS
     return imports
 
 
-def fitting_revisions(module: wasmtime.Module, bindings: ModuleType) -> list[str]:
+def fitting_revisions(module: wasmtime.Module, bindings: Bindings) -> list[str]:
     """The revisions other than that of ``bindings`` with every ``wasi_ephemeral_nn`` import of ``module``.
 
     A guest that imports nothing of ``wasi_ephemeral_nn`` fits none: nothing tells its revision.
@@ -274,9 +274,7 @@ def _import_problems(linker: wasmtime.Linker, store: wasmtime.Store, module: was
     return [problem for imported in module.imports if (problem := _problem(linker, store, imported))]
 
 
-def _define_traps(
-    linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: ModuleType
-) -> None:
+def _define_traps(linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: Bindings) -> None:
     """Define every function import ``linker`` lacks as one that traps, naming itself, when called.
 
     Wasmtime's ``--trap-unknown-imports`` does the same with a generic message; here the trap
@@ -305,7 +303,7 @@ def _trap_with(message: str) -> Callable[..., NoReturn]:
 def run_guest(
     guest: bytes | Path,
     host_factory: HostFactory,
-    bindings: ModuleType,
+    bindings: Bindings,
     options: GuestOptions,
     *,
     trap_unknown_imports: bool = False,
@@ -365,7 +363,7 @@ def _is_command(module: wasmtime.Module) -> bool:
 
 
 def _start(
-    linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: ModuleType
+    linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module, bindings: Bindings
 ) -> tuple[int, str | None, LinkError | None]:
     try:
         instance = linker.instantiate(store, module)
@@ -447,7 +445,7 @@ def watching_failed_calls(log: FailedCallLog) -> Iterator[FailedCallLog]:
         logger.propagate = propagate
 
 
-def errno_note(bindings: ModuleType, others: Sequence[str]) -> Callable[[FailedCall], str]:
+def errno_note(bindings: Bindings, others: Sequence[str]) -> Callable[[FailedCall], str]:
     """A note for an errno that revisions ``others`` read otherwise (another name, or none)."""
 
     def note(call: FailedCall) -> str:
@@ -465,7 +463,7 @@ def errno_note(bindings: ModuleType, others: Sequence[str]) -> Callable[[FailedC
     return note
 
 
-def revision_hint(bindings: ModuleType, other: str, failed: int) -> str:
+def revision_hint(bindings: Bindings, other: str, failed: int) -> str:
     """Why a guest that failed under ``bindings`` may be built for revision ``other``."""
     here, there = revision_name(bindings), REVISIONS[other].bindings
     absent = [name for name in bindings.FUNCTIONS if name not in there.FUNCTIONS]
@@ -492,7 +490,7 @@ def run_command_line(
     guest: Path,
     arguments: Sequence[str],
     host_factory: HostFactory,
-    bindings: ModuleType,
+    bindings: Bindings,
     dirs: Sequence[tuple[str, str]],
     env: Mapping[str, str],
     *,

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from types import ModuleType
 
 from conformance.bindings import ErrnoError
+from conformance.revisions import Bindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ class Situation(enum.Enum):
         ruling: Ruling = self.value
         return ruling
 
-    def errno(self, bindings: ModuleType) -> enum.IntEnum:
+    def errno(self, bindings: Bindings) -> enum.IntEnum:
         """The errno of this situation in the revision that ``bindings`` describe."""
         errno_enum: type[enum.IntEnum] = bindings.NnErrno
         for name in self.ruling.errnos:
@@ -183,7 +183,7 @@ class Situation(enum.Enum):
 class HostFault(ErrnoError):
     """A call failed in a situation of the table: carries the situation and the errno it rules."""
 
-    def __init__(self, situation: Situation, bindings: ModuleType, detail: str) -> None:
+    def __init__(self, situation: Situation, bindings: Bindings, detail: str) -> None:
         super().__init__(situation.errno(bindings), f"{situation.name.lower()}: {detail}")
         self.situation = situation
         #: The detail alone, without the situation's name: what ``run --verbose`` shows a user.

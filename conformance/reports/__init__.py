@@ -12,9 +12,9 @@
   transcript and reproducer (:mod:`conformance.reports.page`). ``wasi-nn-conformance report A/report.json B/report.json
   -o DIR`` builds it for several hosts side by side (:func:`combine`).
 - ``repro/CASE/``: per failing case, the guest, its stdin, its graphs and ``case.json``,
-  which ``wasi-nn-conformance replay`` re-runs (:mod:`conformance.reports.cases`,
-  :mod:`conformance.replay`); ``repro/corpus-ID/`` likewise per failing corpus case
-  (:mod:`conformance.corpus.report`).
+  which ``wasi-nn-conformance replay`` re-runs (:mod:`conformance.reports.cases`, in the
+  format of :mod:`conformance.reproducers`, read by :mod:`conformance.replay`);
+  ``repro/corpus-ID/`` likewise per failing corpus case (:mod:`conformance.corpus.report`).
 
 Every file is written atomically. A run that ends early still writes them, marked
 incomplete; while a run goes on, they are rewritten every few seconds as a checkpoint, so
@@ -24,7 +24,7 @@ even a run killed outright leaves a report saying it is incomplete
 
 from __future__ import annotations
 
-from conformance.cache import write_atomically
+from conformance.paths import write_atomically
 from conformance.reports.data import SCHEMA_PATH, SCHEMA_VERSION
 from conformance.reports.files import (
     checkpoint,

@@ -1,9 +1,9 @@
 """The failing cases of a run: one per distinct guest, stdin and graphs, each with its replay command.
 
 A case is what ``repro/CASE/`` holds (:func:`conformance.reports.files.write_reports` writes
-it) and what ``wasi-nn-conformance replay`` re-runs (:mod:`conformance.replay`). Several
-failing observations, even of different clauses and tests, share a case when they ran the
-same guest on the same input.
+it) and what ``wasi-nn-conformance replay`` re-runs (:mod:`conformance.replay`), in the format
+of :mod:`conformance.reproducers`. Several failing observations, even of different clauses and
+tests, share a case when they ran the same guest on the same input.
 """
 
 from __future__ import annotations
@@ -11,29 +11,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import shlex
 from pathlib import Path
 from typing import Any
 
 from conformance.corpus.report import CorpusReproducer
-from conformance.expectations import safe_name
-from conformance.replay import CASE_VERSION, FailureKey, failure_key, scenario_to_json
+from conformance.paths import safe_name
+from conformance.reproducers import CASE_VERSION, FailureKey, failure_key, replay_command, scenario_to_json
 from conformance.results import Ledger, Observation
-from conformance.revisions import revision as find_revision
-
-
-def replay_command(case_folder: Path, ledger: Ledger) -> str:
-    """The command line that re-runs a case on the host of ``ledger``, chosen the same way."""
-    words = ["wasi-nn-conformance", "replay", str(case_folder)]
-    if ledger.host_command:
-        if ledger.host_option != "reference":
-            words += ["--wasi-nn-host", ledger.host_option]
-        words += ["--wasi-nn-host-command", ledger.host_command]
-    else:
-        words += ["--wasi-nn-host", ledger.host_option]
-    if ledger.revision != find_revision().name:
-        words += ["--wasi-nn-revision", ledger.revision]
-    return shlex.join(words)
 
 
 def _digest(observation: Observation) -> str:

@@ -16,12 +16,13 @@ from typing import Any, get_args
 
 from conformance import __version__
 from conformance.adapters.base import HostAdapter
-from conformance.cache import PROJECT_ROOT
 from conformance.catalog import Level
 from conformance.corpus.report import corpus_section
+from conformance.errors import UsageError
 from conformance.expectations import Departure, outcome_summary
-from conformance.replay import CASE_VERSION
-from conformance.reports.cases import Cases, replay_command
+from conformance.paths import PROJECT_ROOT
+from conformance.reports.cases import Cases
+from conformance.reproducers import CASE_VERSION, replay_command
 from conformance.results import TAG_NAMES, ClauseTally, Ledger, LevelVerdict, Observation, TestRecord
 from conformance.revisions import revision as find_revision
 
@@ -99,18 +100,21 @@ def build(ledger: Ledger, host: HostAdapter, folder: Path) -> tuple[dict[str, An
 
 
 def load_report(path: Path) -> dict[str, Any]:
-    """A ``report.json`` (or the one in folder ``path``); ``ValueError`` says why it is not one this suite reads."""
+    """A ``report.json`` (or the one in folder ``path``).
+
+    :class:`~conformance.errors.UsageError` says why it is not one this suite reads.
+    """
     if path.is_dir():
         path = path / "report.json"
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ValueError(f"{path}: {error.strerror or error}") from None
+        raise UsageError(f"{path}: {error.strerror or error}") from None
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not JSON: {error}") from None
+        raise UsageError(f"{path}: not JSON: {error}") from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         found = data.get("schema_version") if isinstance(data, dict) else None
-        raise ValueError(f"{path}: report format {found!r}; this suite reads version {SCHEMA_VERSION}")
+        raise UsageError(f"{path}: report format {found!r}; this suite reads version {SCHEMA_VERSION}")
     return data
 
 

@@ -16,8 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conformance.adapters.base import HostAdapter
-from conformance.cache import write_atomically
-from conformance.expectations import safe_name
+from conformance.paths import safe_name, write_atomically
 from conformance.reports.cases import Cases
 from conformance.reports.data import build, load_report
 from conformance.reports.junit import junit_xml

@@ -6,9 +6,9 @@ import pytest
 
 from conformance.catalog import Clause, load_catalog
 from conformance.examples import EXAMPLES
-from conformance.model import NotAskable
 from conformance.plugin import Suite
 from conformance.revisions import revision
+from conformance.spec import NotAskable
 from conformance.special import SPECIAL_CLAUSES, run_special
 
 

@@ -22,14 +22,13 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from conformance.adapters.inprocess import InProcessAdapter
-from conformance.cache import cache_dir, write_atomically
 from conformance.catalog import Judgement, Level, at_levels
-from conformance.expectations import safe_name
 from conformance.fuzz import CampaignTally, Deadline, hostile_scenarios
-from conformance.model import NotAskable
+from conformance.paths import cache_dir, safe_name, write_atomically
 from conformance.plugin import FUZZ_SUMMARY, Suite, report_folder
 from conformance.scenario import run_scenario
 from conformance.soak import run_soak, soak_scenarios
+from conformance.spec import NotAskable
 
 CHUNK = 500
 """Scripts per round of hypothesis: the deadline is looked at between rounds."""

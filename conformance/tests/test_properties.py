@@ -17,9 +17,11 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conformance import models, oracle
+from conformance import fixture_models, oracle
 from conformance.examples import FORGED, ready, tensor_type
-from conformance.model import (
+from conformance.plugin import Suite
+from conformance.scenario import describe
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -34,8 +36,6 @@ from conformance.model import (
     SetInput,
     TensorFault,
 )
-from conformance.plugin import Suite
-from conformance.scenario import describe
 from conformance.tests.test_stateful import FORGED_VALUES
 
 VALUE_FIXTURES = (
@@ -65,12 +65,14 @@ def _elements(dtype: np.dtype[Any]) -> st.SearchStrategy[Any]:
 def fixture_inputs(draw: st.DrawFn, suite: Suite) -> tuple[str, list[npt.NDArray[Any]]]:
     """A fixture the host can take, and input arrays for it with any element values."""
     usable = [
-        name for name in VALUE_FIXTURES if models.FIXTURES[name].tensor_types <= set(suite.capabilities.tensor_types)
+        name
+        for name in VALUE_FIXTURES
+        if fixture_models.FIXTURES[name].tensor_types <= set(suite.capabilities.tensor_types)
     ]
     fixture = draw(st.sampled_from(usable))
     rows = draw(st.integers(0, 6))
     arrays = []
-    for spec in models.FIXTURES[fixture].inputs:
+    for spec in fixture_models.FIXTURES[fixture].inputs:
         shape = spec.concrete_shape({"N": rows})
         arrays.append(draw(hnp.arrays(spec.numpy_dtype, shape, elements=_elements(spec.numpy_dtype))))
     return fixture, arrays
@@ -94,7 +96,7 @@ def test_outputs_equal_native_onnxruntime_for_any_values_and_buffer_slack(
     fixture, inputs = data.draw(fixture_inputs(suite), label="fixture and inputs")
     padding = data.draw(st.binary(min_size=3, max_size=3), label="tensor record padding")
     operations: list[Operation] = [Load(fixture), InitExecutionContext(Made(0))]
-    for index, (spec, value) in enumerate(zip(models.FIXTURES[fixture].inputs, inputs, strict=True)):
+    for index, (spec, value) in enumerate(zip(fixture_models.FIXTURES[fixture].inputs, inputs, strict=True)):
         operations.append(
             SetInput(
                 Made(1),
@@ -118,10 +120,12 @@ def test_outputs_equal_native_onnxruntime_for_any_values_and_buffer_slack(
 def test_graphs_built_on_the_fly_compute_like_native_onnxruntime(wasi_nn_suite: Suite, data: st.DataObject) -> None:
     suite = wasi_nn_suite
     assume("f32" in suite.capabilities.tensor_types)
-    ops = data.draw(st.lists(st.sampled_from(models.ELEMENTWISE_OPS), min_size=1, max_size=4), label="operators")
+    ops = data.draw(
+        st.lists(st.sampled_from(fixture_models.ELEMENTWISE_OPS), min_size=1, max_size=4), label="operators"
+    )
     shape = tuple(data.draw(st.lists(st.integers(1, 4), max_size=3), label="shape"))
     constant = data.draw(st.floats(-4, 4, width=32), label="constant")
-    fixture = models.elementwise_chain(ops, shape, constant)
+    fixture = fixture_models.elementwise_chain(ops, shape, constant)
     value = data.draw(hnp.arrays(np.float32, shape, elements=_elements(np.dtype(np.float32))), label="input")
     size = oracle.native_outputs(fixture, [value])[0].nbytes
     _run(

@@ -15,9 +15,11 @@ from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conformance import models, oracle
+from conformance import fixture_models, oracle
 from conformance.examples import example_inputs, tensor_type
-from conformance.model import (
+from conformance.plugin import Suite
+from conformance.scenario import describe
+from conformance.spec import (
     Compute,
     Forged,
     GetOutput,
@@ -30,8 +32,6 @@ from conformance.model import (
     Scenario,
     SetInput,
 )
-from conformance.plugin import Suite
-from conformance.scenario import describe
 
 #: Handles no host hands out in a short run (they count up from 0 or 1); a forged value that
 #: still meets a real handle is not judged (see conformance.scenario).
@@ -60,7 +60,7 @@ class HostStateMachine(RuleBasedStateMachine):
 
     def _usable(self) -> list[str]:
         types = set(self.suite.capabilities.tensor_types)
-        return [name for name in STATE_FIXTURES if models.FIXTURES[name].tensor_types <= types]
+        return [name for name in STATE_FIXTURES if fixture_models.FIXTURES[name].tensor_types <= types]
 
     @rule(target=graphs, data=st.data())
     def load(self, data: st.DataObject) -> HandleArgument:
@@ -89,7 +89,7 @@ class HostStateMachine(RuleBasedStateMachine):
     def set_input(self, context: HandleArgument, data: st.DataObject) -> None:
         fixture = self.fixture_of.get(context.op) if isinstance(context, Made) else None
         fixture = fixture or data.draw(st.sampled_from(self._usable()), label="fixture guessed")
-        specs = models.FIXTURES[fixture].inputs
+        specs = fixture_models.FIXTURES[fixture].inputs
         index = data.draw(st.integers(0, len(specs)), label="index")  # len(specs) is out of range
         spec = specs[min(index, len(specs) - 1)]
         value = example_inputs(fixture, seed=data.draw(st.integers(0, 3), label="seed"))[min(index, len(specs) - 1)]
@@ -105,7 +105,7 @@ class HostStateMachine(RuleBasedStateMachine):
         if fixture is None:
             return
         inputs = example_inputs(fixture, seed)
-        for index, (spec, value) in enumerate(zip(models.FIXTURES[fixture].inputs, inputs, strict=True)):
+        for index, (spec, value) in enumerate(zip(fixture_models.FIXTURES[fixture].inputs, inputs, strict=True)):
             self._add(
                 SetInput(
                     context, index, value.shape, tensor_type(self.suite.bindings, spec.tensor_type), value.tobytes()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.errors import ConformanceError
+
 
 @dataclass(frozen=True, slots=True)
 class Position:
@@ -17,7 +19,7 @@ class Position:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-class WitxError(Exception):
+class WitxError(ConformanceError):
     """A WITX file that cannot be read, parsed or lowered.
 
     Its text is always ``FILE:LINE:COL: message``, the form compilers use, so editors and CI

@@ -28,7 +28,6 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -39,8 +38,10 @@ from conformance.bindings import GuestPointer
 from conformance.host import HostLimits, ReferenceHost
 from conformance.host.backend import BackendFault, OnnxRuntimeBackend, OnnxRuntimeGraph
 from conformance.host.situations import Situation
+from conformance.paths import PROJECT_ROOT
+from conformance.revisions import Bindings
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = PROJECT_ROOT
 """The project folder: on ``PYTHONPATH``, ``tests.hosts.corpus_hosts`` imports in a child process."""
 
 KINDS = ("crash", "hang")
@@ -49,7 +50,7 @@ KINDS = ("crash", "hang")
 ROOMY = HostLimits(max_graphs=1 << 30, max_contexts=1 << 30)
 """Graph and context limits no corpus run reaches (a batch loads one graph per case)."""
 
-HostFactory = Callable[[ModuleType, Mapping[str, Path]], ReferenceHost]
+HostFactory = Callable[[Bindings, Mapping[str, Path]], ReferenceHost]
 
 #: The default ONNX domain has two names; CorpusCase.operators prefixes any other domain.
 _DEFAULT_DOMAINS = ("", "ai.onnx")
@@ -140,7 +141,7 @@ class _WrongOutputHost(ReferenceHost):
     """The reference host, except get_output of a marked graph: ``spill`` writes one byte past
     the buffer it was given, ``overcount`` says it wrote one byte more than it did."""
 
-    def __init__(self, bindings: ModuleType, graphs_by_name: Mapping[str, Path], operator: str, kind: str) -> None:
+    def __init__(self, bindings: Bindings, graphs_by_name: Mapping[str, Path], operator: str, kind: str) -> None:
         super().__init__(bindings, _MarkingBackend(operator), graphs_by_name, ROOMY)
         self.kind = kind
 
@@ -160,7 +161,7 @@ class _WrongOutputHost(ReferenceHost):
 def spilling(operator: str) -> HostFactory:
     """A factory of the reference host whose get_output writes a byte past the buffer for graphs using ``operator``."""
 
-    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
         return _WrongOutputHost(bindings, graphs_by_name, operator, "spill")
 
     return factory
@@ -169,14 +170,14 @@ def spilling(operator: str) -> HostFactory:
 def overcounting(operator: str) -> HostFactory:
     """A factory of the reference host whose bytes_written is one too many for graphs using ``operator``."""
 
-    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
         return _WrongOutputHost(bindings, graphs_by_name, operator, "overcount")
 
     return factory
 
 
 def _factory(operator: str, kind: str) -> HostFactory:
-    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
         return ReferenceHost(bindings, _FaultyBackend(operator, kind), graphs_by_name, ROOMY)
 
     factory.__doc__ = f"The reference host, except that a graph using {operator} is faulty ({kind})."

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 
 from conformance.host import ReferenceHost
 from conformance.host.situations import HostFault, Situation
+from conformance.revisions import Bindings
 
 DEPARTING_CLAUSE = "init_execution_context.graph-unknown"
 """The one clause ``departing`` fails."""
@@ -30,9 +30,9 @@ class UnknownGraphIsUnsupported(ReferenceHost):
         return error
 
 
-def departing(bindings: ModuleType, graphs: Mapping[str, Path]) -> ReferenceHost:
+def departing(bindings: Bindings, graphs: Mapping[str, Path]) -> ReferenceHost:
     return UnknownGraphIsUnsupported(bindings, graphs_by_name=graphs)
 
 
-def conforming(bindings: ModuleType, graphs: Mapping[str, Path]) -> ReferenceHost:
+def conforming(bindings: Bindings, graphs: Mapping[str, Path]) -> ReferenceHost:
     return ReferenceHost(bindings, graphs_by_name=graphs)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.paths import PROJECT_ROOT
+
 #: The project folder: the child runs there so that ``tests.hosts.*`` hosts import, as they
 #: would for a user running ``python -m pytest`` in a host's repository.
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = PROJECT_ROOT
 
 CRASHING_HOST = "sh -c 'kill -ABRT $$' {wasm} {graphs}"
 """A host command that dies of SIGABRT whatever it is asked."""

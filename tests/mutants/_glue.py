@@ -18,7 +18,6 @@ fault is an error, and nothing is ever uninstalled.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import wasmtime
@@ -26,11 +25,12 @@ import wasmtime
 from conformance.bindings import FunctionSignature
 from conformance.host import linker
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 
 HostFunction = Callable[..., int]
 """The wasm-facing function of an import: ``(caller, *core_arguments) -> errno``."""
 
-BridgeWrapper = Callable[[FunctionSignature, ModuleType, Callable[..., Any], HostFunction], HostFunction]
+BridgeWrapper = Callable[[FunctionSignature, Bindings, Callable[..., Any], HostFunction], HostFunction]
 """Given an import's signature, the bindings, the host's method and the reference's wasm-facing
 function, the wasm-facing function of the mutant."""
 
@@ -54,14 +54,14 @@ def install(*, memory: type[GuestMemory] | None = None, wrap: BridgeWrapper | No
         linker.GuestMemory = memory  # type: ignore[misc]
     if wrap is not None:
 
-        def bridge(signature: FunctionSignature, method: Callable[..., Any], bindings: ModuleType, *rest: Any) -> Any:
+        def bridge(signature: FunctionSignature, method: Callable[..., Any], bindings: Bindings, *rest: Any) -> Any:
             return wrap(signature, bindings, method, _REFERENCE_BRIDGE(signature, method, bindings, *rest))
 
         linker._bridge = bridge  # type: ignore[assignment]  # passes through whatever else the glue takes
     _installed = fault
 
 
-def guest_memory(caller: wasmtime.Caller, bindings: ModuleType) -> GuestMemory | None:
+def guest_memory(caller: wasmtime.Caller, bindings: Bindings) -> GuestMemory | None:
     """The caller's memory behind the reference's checked accessor, or ``None`` without a memory export."""
     export = caller.get("memory")
     if not isinstance(export, wasmtime.Memory):

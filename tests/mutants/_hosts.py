@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,10 +17,12 @@ import numpy.typing as npt
 import onnx
 from onnx import helper, numpy_helper
 
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.host import HostFault, HostLimits, ReferenceHost, Situation
-from conformance.host.backend import NUMPY_TYPES, OnnxRuntimeBackend, OnnxRuntimeGraph, TensorSlot
+from conformance.host.backend import OnnxRuntimeBackend, OnnxRuntimeGraph, TensorSlot
+from conformance.revisions import Bindings
 
-HostFactory = Callable[[ModuleType, Mapping[str, Path]], object]
+HostFactory = Callable[[Bindings, Mapping[str, Path]], object]
 """What ``--wasi-nn-host module:factory`` names: the host of one guest instance."""
 
 UNREACHABLE = HostLimits(
@@ -35,7 +36,7 @@ by its 4 GiB anyway; graphs and contexts are bounded only by the calls a run mak
 
 
 def mutant_host(
-    host_class: type[ReferenceHost], bindings: ModuleType, graphs_by_name: Mapping[str, Path], **options: Any
+    host_class: type[ReferenceHost], bindings: Bindings, graphs_by_name: Mapping[str, Path], **options: Any
 ) -> ReferenceHost:
     """A ``host_class`` for one guest instance, with :data:`UNREACHABLE` limits."""
     return host_class(bindings, graphs_by_name=graphs_by_name, limits=UNREACHABLE, **options)
@@ -44,14 +45,14 @@ def mutant_host(
 def factory_for(host_class: type[ReferenceHost], **options: Any) -> HostFactory:
     """The ``module:factory`` factory of a reference host subclass (``options`` go to its constructor)."""
 
-    def factory(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+    def factory(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
         return mutant_host(host_class, bindings, graphs_by_name, **options)
 
     factory.__doc__ = f"A {host_class.__name__} for one guest instance, with limits no run reaches."
     return factory
 
 
-def reference(bindings: ModuleType, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
+def reference(bindings: Bindings, graphs_by_name: Mapping[str, Path]) -> ReferenceHost:
     """The unmodified reference host, its default limits included, through the ``module:factory`` path.
 
     The control run: the suite must fail none of its clauses.
@@ -88,7 +89,7 @@ def declared_zeros(slot: TensorSlot) -> npt.NDArray[Any]:
     """
     shape = tuple(0 if size is None else size for size in slot.shape)
     assert slot.element is not None
-    return np.zeros(shape, NUMPY_TYPES[slot.element])
+    return np.zeros(shape, NUMPY_DTYPES[slot.element])
 
 
 class _RetypedGraph:
@@ -106,7 +107,7 @@ class _RetypedGraph:
         self.outputs = shown.outputs
         self.computing = computing
         self.stored = stored
-        self.computed = NUMPY_TYPES[computed]
+        self.computed = NUMPY_DTYPES[computed]
         self.store = store
 
     def run(self, inputs: Sequence[npt.NDArray[np.generic]]) -> list[npt.NDArray[np.generic]]:
@@ -148,7 +149,7 @@ class ComputingIn(OnnxRuntimeBackend):
 
 
 def _onnx_type(element: str) -> int:
-    onnx_type: int = helper.np_dtype_to_tensor_dtype(NUMPY_TYPES[element])
+    onnx_type: int = helper.np_dtype_to_tensor_dtype(NUMPY_DTYPES[element])
     return onnx_type
 
 

@@ -15,11 +15,11 @@ errno level only, so it is not among the clauses that must catch it.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -37,7 +37,7 @@ class OffByOneMemory(GuestMemory):
         return memoryview(bytearray(inside) + b"\0")
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with the off-by-one bounds check."""
     _glue.install(memory=OffByOneMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

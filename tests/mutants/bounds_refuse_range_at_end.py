@@ -11,11 +11,11 @@ that ends at the end of memory lies inside it and must be taken.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import HostFault, ReferenceHost, Situation
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -32,7 +32,7 @@ class ShortOfTheEndMemory(GuestMemory):
         return super().span(address, length, align)
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with the bounds check that stops one byte short."""
     _glue.install(memory=ShortOfTheEndMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

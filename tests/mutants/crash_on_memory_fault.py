@@ -15,12 +15,12 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.bindings import TypeInfo
 from conformance.host import HostFault, ReferenceHost, Situation
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -46,7 +46,7 @@ class PanickingMemory(GuestMemory):
             os.abort()
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that a list out of bounds aborts the process."""
     _glue.install(memory=PanickingMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

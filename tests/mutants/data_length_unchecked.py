@@ -15,8 +15,8 @@ import dataclasses
 import math
 from typing import Any
 
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.host import ReferenceHost
-from conformance.host.backend import NUMPY_TYPES
 from mutants._hosts import factory_for
 
 CAUGHT_BY = {"set_input.data-length-mismatch": "safety"}
@@ -30,7 +30,7 @@ class UncheckedLength(ReferenceHost):
 
     def set_input(self, context: int, index: int, tensor: Any) -> None:
         """Bind an input, taking product(dimensions) x element size bytes from the data."""
-        needed = math.prod(tensor.dimensions) * NUMPY_TYPES[tensor.type.name.lower()].itemsize
+        needed = math.prod(tensor.dimensions) * NUMPY_DTYPES[tensor.type.name.lower()].itemsize
         if needed - len(tensor.data) > READABLE_PAST_THE_DATA:
             raise MemoryError(f"reading {needed} bytes of tensor data runs into unmapped memory")
         tensor = dataclasses.replace(tensor, data=memoryview(bytes(tensor.data[:needed]).ljust(needed, b"\0")))

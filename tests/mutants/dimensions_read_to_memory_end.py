@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -37,7 +37,7 @@ class ShortDimensions(GuestMemory):
         return super().decode(info, iter((pointer, min(length, inside))), stored)
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with dimension lists read short."""
     _glue.install(memory=ShortDimensions)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.host import ReferenceHost, Situation
-from conformance.host.backend import NUMPY_TYPES
 from mutants._hosts import factory_for
 
 CAUGHT_BY = {"set_input.data-length-mismatch": "safety", "set_input.dimensions-product-wraps": "safety"}
@@ -32,7 +32,7 @@ class WrappingProduct(ReferenceHost):
 
     def set_input(self, context: int, index: int, tensor: Any) -> None:
         """Bind an input; the size check compares the length with a 32-bit product."""
-        itemsize = NUMPY_TYPES[tensor.type.name.lower()].itemsize
+        itemsize = NUMPY_DTYPES[tensor.type.name.lower()].itemsize
         wrapped = (math.prod(tensor.dimensions) * itemsize) & U32
         exact = math.prod(tensor.dimensions) * itemsize
         if wrapped == len(tensor.data) != exact:

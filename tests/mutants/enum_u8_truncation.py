@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -33,7 +33,7 @@ class TruncatingMemory(GuestMemory):
         return super().decode(info, iter([next(raw) & 0xFF]))
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with byte-truncated enums."""
     _glue.install(memory=TruncatingMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

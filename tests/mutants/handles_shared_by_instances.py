@@ -10,10 +10,10 @@ outlived the guest that made them, and recycled ids from earlier guests reached 
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import ReferenceHost
+from conformance.revisions import Bindings
 from mutants._hosts import mutant_host
 
 CAUGHT_BY = {"state.instances-independent": "safety"}
@@ -22,7 +22,7 @@ _SHARED: dict[str, Any] = {}
 """The tables of the first instance, which every later instance takes over."""
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """A reference host whose handle tables are the process's, not the instance's."""
     host = mutant_host(ReferenceHost, bindings, graphs_by_name)
     host._tables = _SHARED.setdefault("tables", host._tables)

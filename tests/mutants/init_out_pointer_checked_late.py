@@ -10,10 +10,10 @@ returned succeeds. init_execution_context with a bad out-pointer must make nothi
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import ReferenceHost
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 from mutants.load_out_pointer_checked_late import result_stored_last
@@ -24,7 +24,7 @@ STORE_RESULT_LAST = result_stored_last("init_execution_context")
 """The fault of this mutant, made once: a process installs one fault, and the same one again."""
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that init_execution_context stores its result last."""
     _glue.install(wrap=STORE_RESULT_LAST)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

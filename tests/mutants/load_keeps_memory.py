@@ -17,10 +17,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import ClassVar
 
 from conformance.host import ReferenceHost
+from conformance.revisions import Bindings
 
 CAUGHT_BY = {"state.soak": "safety"}
 TESTS = ("test_clause[state.soak]",)
@@ -40,6 +40,6 @@ class KeepingLoads(ReferenceHost):
         return super().load(builder, encoding, target)
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> KeepingLoads:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> KeepingLoads:
     """A keeping host for one guest instance, with the reference host's limits."""
     return KeepingLoads(bindings, graphs_by_name=graphs_by_name)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import wasmtime
 
 from conformance.bindings import ErrnoError, FunctionSignature
 from conformance.host import ReferenceHost
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -32,7 +32,7 @@ def result_stored_last(function: str) -> _glue.BridgeWrapper:
     """A glue fault: ``function`` runs its method before it checks where its result goes."""
 
     def wrap(
-        signature: FunctionSignature, bindings: ModuleType, method: Callable[..., Any], call: _glue.HostFunction
+        signature: FunctionSignature, bindings: Bindings, method: Callable[..., Any], call: _glue.HostFunction
     ) -> _glue.HostFunction:
         if signature.name != function:
             return call
@@ -60,7 +60,7 @@ STORE_RESULT_LAST = result_stored_last("load")
 """The fault of this mutant, made once: a process installs one fault, and the same one again."""
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that load stores its result last."""
     _glue.install(wrap=STORE_RESULT_LAST)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -16,11 +16,11 @@ more than its errno and are not named.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -44,7 +44,7 @@ class ClampingMemory(GuestMemory):
         return super().span(address, length, align)
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with clamping reads."""
     _glue.install(memory=ClampingMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

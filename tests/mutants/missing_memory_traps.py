@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import wasmtime
 
 from conformance.bindings import FunctionSignature
 from conformance.host import ReferenceHost
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -25,7 +25,7 @@ CAUGHT_BY = {"memory.missing-export": "errno"}
 
 
 def trap_without_memory(
-    signature: FunctionSignature, bindings: ModuleType, method: Callable[..., Any], call: _glue.HostFunction
+    signature: FunctionSignature, bindings: Bindings, method: Callable[..., Any], call: _glue.HostFunction
 ) -> _glue.HostFunction:
     """The import, trapping when its caller exports no memory."""
 
@@ -37,7 +37,7 @@ def trap_without_memory(
     return checked
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked so that a missing memory traps."""
     _glue.install(wrap=trap_without_memory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

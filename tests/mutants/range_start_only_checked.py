@@ -13,11 +13,11 @@ must answer ``invalid_argument``.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -46,7 +46,7 @@ class StartCheckedMemory(GuestMemory):
         return memoryview(bytearray(inside) + bytes(length - len(inside)))
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with start-only range checks."""
     _glue.install(memory=StartCheckedMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from conformance.dtypes import NUMPY_DTYPES
 from conformance.host import ReferenceHost
-from conformance.host.backend import NUMPY_TYPES
 from mutants._hosts import factory_for
 
 CAUGHT_BY = {"set_input.tensor-type-mismatch": "safety"}
@@ -28,7 +28,7 @@ class SameSize(ReferenceHost):
         if index < len(inputs):
             element = inputs[index].element
             given = tensor.type.name.lower()
-            if element is not None and NUMPY_TYPES[given].itemsize == NUMPY_TYPES[element].itemsize:
+            if element is not None and NUMPY_DTYPES[given].itemsize == NUMPY_DTYPES[element].itemsize:
                 tensor = dataclasses.replace(tensor, type=self.bindings.TensorType[element.upper()])
         super().set_input(context, index, tensor)
 

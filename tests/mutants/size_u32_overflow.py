@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -39,7 +39,7 @@ class WrappingMemory(GuestMemory):
         return super().decode(info, iter([pointer, (count * size & _glue.I32) // size]))
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with 32-bit list sizes."""
     _glue.install(memory=WrappingMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -40,7 +40,7 @@ class WideTypeMemory(GuestMemory):
         return info.value(**{field.name: self.decode(field.type, iter(fields[field.name])) for field in info.fields})
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked with the four-byte tensor type."""
     _glue.install(memory=WideTypeMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

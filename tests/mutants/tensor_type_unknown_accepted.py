@@ -11,12 +11,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.bindings import TypeInfo
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -48,7 +48,7 @@ class SkippingUnknownTypes(ReferenceHost):
         super().set_input(context, index, tensor)
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The skipping host, linked so that an unknown tensor type reaches it."""
     _glue.install(memory=RawTypeMemory)
     return mutant_host(SkippingUnknownTypes, bindings, graphs_by_name)

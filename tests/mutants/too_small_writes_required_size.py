@@ -13,13 +13,14 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from pathlib import Path
-from types import MethodType, ModuleType
+from types import MethodType
 from typing import Any
 
 import wasmtime
 
 from conformance.bindings import FunctionSignature, GuestPointer
 from conformance.host import HostFault, ReferenceHost, Situation
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import computed_output, mutant_host
 
@@ -43,7 +44,7 @@ class SizeTelling(ReferenceHost):
 
 
 def store_required_size(
-    signature: FunctionSignature, bindings: ModuleType, method: Callable[..., Any], call: _glue.HostFunction
+    signature: FunctionSignature, bindings: Bindings, method: Callable[..., Any], call: _glue.HostFunction
 ) -> _glue.HostFunction:
     """get_output, storing the required size at bytes_written when it answers too_large."""
     if signature.name != "get_output":
@@ -68,7 +69,7 @@ def store_required_size(
     return telling
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The size-telling host, linked so that too_large stores the required size."""
     _glue.install(wrap=store_required_size)
     return mutant_host(SizeTelling, bindings, graphs_by_name)

@@ -11,11 +11,11 @@ at the errno level only.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from conformance.host import ReferenceHost
 from conformance.host.linker import GuestMemory
+from conformance.revisions import Bindings
 from mutants import _glue
 from mutants._hosts import mutant_host
 
@@ -32,7 +32,7 @@ class EmptyAnywhereMemory(GuestMemory):
         return super().span(address, length, align)
 
 
-def factory(bindings: ModuleType, graphs_by_name: dict[str, Path]) -> Any:
+def factory(bindings: Bindings, graphs_by_name: dict[str, Path]) -> Any:
     """The reference host, linked without a bounds check for empty ranges."""
     _glue.install(memory=EmptyAnywhereMemory)
     return mutant_host(ReferenceHost, bindings, graphs_by_name)

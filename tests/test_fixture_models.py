@@ -1,4 +1,4 @@
-"""Tests for the deterministic ONNX model fixtures in conformance.models."""
+"""Tests for the deterministic ONNX model fixtures in conformance.fixture_models."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ import onnxruntime as ort
 import pytest
 from numpy.typing import NDArray
 
-from conformance import models
-from conformance.models import FIXTURES, TENSOR_TYPES, ModelFixture, TensorSpec
+from conformance import fixture_models
+from conformance.fixture_models import FIXTURES, TENSOR_TYPES, ModelFixture, TensorSpec
 from conformance.revisions import REVISIONS
 
-FIXTURE_NAMES = sorted(models.CATALOG)
+FIXTURE_NAMES = sorted(fixture_models.CATALOG)
 CLASSIFIER_NAMES = sorted(name for name, f in FIXTURES.items() if "classifier" in f.tags)
-MULTI_IO_NAMES = sorted(name for name in models.CATALOG if "multi_io" in FIXTURES[name].tags)
-FAILING_NAMES = sorted(name for name in models.CATALOG if FIXTURES[name].inference_failure is not None)
+MULTI_IO_NAMES = sorted(name for name in fixture_models.CATALOG if "multi_io" in FIXTURES[name].tags)
+FAILING_NAMES = sorted(name for name in fixture_models.CATALOG if FIXTURES[name].inference_failure is not None)
 # The tensor types every revision has (2022-10 has no f64 or i64).
 COMMON_TYPES = set.intersection(
     *({case.name.lower() for case in revision.bindings.TensorType} for revision in REVISIONS.values())
@@ -33,11 +33,11 @@ SYMBOLS = {"N": 6, "A": 2, "B": 3}
 
 @functools.cache
 def session(name: str) -> ort.InferenceSession:
-    return ort.InferenceSession(models.model_bytes(name), providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(fixture_models.model_bytes(name), providers=["CPUExecutionProvider"])
 
 
 def load(name: str) -> onnx.ModelProto:
-    return onnx.load_from_string(models.model_bytes(name))
+    return onnx.load_from_string(fixture_models.model_bytes(name))
 
 
 def run(name: str, feeds: dict[str, NDArray[Any]]) -> list[NDArray[Any]]:
@@ -78,12 +78,12 @@ def spec_tuple(spec: TensorSpec) -> tuple[str, np.dtype[Any], tuple[int | str, .
 
 
 def test_manifest_lists_exactly_the_fixtures() -> None:
-    assert set(models.manifest()) == set(models.CATALOG)
+    assert set(fixture_models.manifest()) == set(fixture_models.CATALOG)
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_model_bytes_match_manifest(name: str) -> None:
-    assert hashlib.sha256(models.model_bytes(name)).hexdigest() == models.manifest()[name]
+    assert hashlib.sha256(fixture_models.model_bytes(name)).hexdigest() == fixture_models.manifest()[name]
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
@@ -91,22 +91,22 @@ def test_building_twice_gives_same_bytes(name: str) -> None:
     first = FIXTURES[name].build_bytes()
     second = FIXTURES[name].build_bytes()
     assert first == second
-    assert first == models.model_bytes(name)
+    assert first == fixture_models.model_bytes(name)
 
 
 def test_build_all_writes_every_model(tmp_path: Path) -> None:
-    digests = models.build_all(tmp_path / "out")
-    assert digests == models.manifest()
+    digests = fixture_models.build_all(tmp_path / "out")
+    assert digests == fixture_models.manifest()
     written = {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()}
-    assert set(written) == {f"{name}.onnx" for name in models.CATALOG}
+    assert set(written) == {f"{name}.onnx" for name in fixture_models.CATALOG}
     for name, digest in digests.items():
         assert hashlib.sha256(written[f"{name}.onnx"]).hexdigest() == digest
 
 
 def test_write_manifest_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "manifest.json"
-    written = models.write_manifest(path)
-    assert models.manifest(path) == written == models.manifest()
+    written = fixture_models.write_manifest(path)
+    assert fixture_models.manifest(path) == written == fixture_models.manifest()
     assert list(written) == sorted(written)
 
 
@@ -116,10 +116,10 @@ def test_write_manifest_round_trips(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_model_metadata_is_pinned(name: str) -> None:
     model = load(name)
-    assert model.producer_name == models.PRODUCER_NAME
-    assert model.producer_version == models.PRODUCER_VERSION
-    assert model.ir_version == models.IR_VERSION
-    assert [(o.domain, o.version) for o in model.opset_import] == [("", models.OPSET_VERSION)]
+    assert model.producer_name == fixture_models.PRODUCER_NAME
+    assert model.producer_version == fixture_models.PRODUCER_VERSION
+    assert model.ir_version == fixture_models.IR_VERSION
+    assert [(o.domain, o.version) for o in model.opset_import] == [("", fixture_models.OPSET_VERSION)]
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
@@ -138,7 +138,7 @@ def test_graph_interface_matches_declaration(name: str) -> None:
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_runs_with_declared_types_and_shapes(name: str) -> None:
     fixture = FIXTURES[name]
-    feeds = {"image": models.demo_image()} if "classifier" in fixture.tags else random_feeds(fixture)
+    feeds = {"image": fixture_models.demo_image()} if "classifier" in fixture.tags else random_feeds(fixture)
     assert [i.name for i in session(name).get_inputs()] == [s.name for s in fixture.inputs]
     assert [o.name for o in session(name).get_outputs()] == [s.name for s in fixture.outputs]
     assert fixture.fails_on(list(feeds.values())) is None
@@ -150,9 +150,9 @@ def test_runs_with_declared_types_and_shapes(name: str) -> None:
 
 
 def test_elementwise_chains_are_built_on_the_fly_and_found_by_name() -> None:
-    name = models.elementwise_chain(["Relu", "Add", "Neg"], (2, 2), 1.5)
-    assert models.elementwise_chain(["Relu", "Add", "Neg"], (2, 2), 1.5) == name
-    assert name not in models.CATALOG
+    name = fixture_models.elementwise_chain(["Relu", "Add", "Neg"], (2, 2), 1.5)
+    assert fixture_models.elementwise_chain(["Relu", "Add", "Neg"], (2, 2), 1.5) == name
+    assert name not in fixture_models.CATALOG
     x = np.array([[-1.0, 2.0], [0.5, -3.0]], np.float32)
     (y,) = run(name, {"x": x})
     np.testing.assert_array_equal(y, -(np.maximum(x, 0) + np.float32(1.5)))
@@ -204,7 +204,7 @@ def test_the_declared_inference_failure_is_native_onnxruntimes(name: str, length
 
 
 def test_only_the_reshapes_declare_inference_failures() -> None:
-    assert sorted(name for name in models.CATALOG if "runtime_failure" in FIXTURES[name].tags) == FAILING_NAMES
+    assert sorted(name for name in fixture_models.CATALOG if "runtime_failure" in FIXTURES[name].tags) == FAILING_NAMES
     assert "reshape_i32" in FAILING_NAMES
 
 
@@ -291,14 +291,14 @@ def test_empty_model_gives_empty_output() -> None:
 
 @pytest.mark.parametrize("name", CLASSIFIER_NAMES)
 def test_classifier_gives_a_distinct_top_5(name: str) -> None:
-    (probabilities,) = run(name, {"image": models.demo_image()})
-    assert probabilities.shape == (1, models.CLASSIFIER_CLASSES)
+    (probabilities,) = run(name, {"image": fixture_models.demo_image()})
+    assert probabilities.shape == (1, fixture_models.CLASSIFIER_CLASSES)
     assert np.isfinite(probabilities).all()
     assert (probabilities >= 0).all()
     assert float(probabilities.sum(dtype=np.float64)) == pytest.approx(1.0, abs=1e-5)
 
     top_6 = np.sort(probabilities[0])[::-1][:6]
-    uniform = 1.0 / models.CLASSIFIER_CLASSES
+    uniform = 1.0 / fixture_models.CLASSIFIER_CLASSES
     assert 10 * uniform < top_6[0] < 0.5, "softmax is near uniform or collapsed onto one class"
     # Each of the top 5 beats the next by a margin that rounding in another runtime cannot
     # close, so the ranking is stable.
@@ -308,8 +308,8 @@ def test_classifier_gives_a_distinct_top_5(name: str) -> None:
 
 @pytest.mark.parametrize("name", CLASSIFIER_NAMES)
 def test_classifier_output_depends_on_the_image(name: str) -> None:
-    (first,) = run(name, {"image": models.demo_image(seed=0)})
-    (second,) = run(name, {"image": models.demo_image(seed=1)})
+    (first,) = run(name, {"image": fixture_models.demo_image(seed=0)})
+    (second,) = run(name, {"image": fixture_models.demo_image(seed=1)})
     assert np.abs(first - second).max() > 1e-3
 
 
@@ -356,12 +356,12 @@ def test_classifier_builds_quickly(name: str) -> None:
 
 
 def test_demo_image_is_deterministic_and_image_like() -> None:
-    image = models.demo_image()
-    assert image.shape == models.CLASSIFIER_INPUT_SHAPE
+    image = fixture_models.demo_image()
+    assert image.shape == fixture_models.CLASSIFIER_INPUT_SHAPE
     assert image.dtype == np.float32
     assert np.isfinite(image).all()
-    np.testing.assert_array_equal(image, models.demo_image())
-    assert not np.array_equal(image, models.demo_image(seed=1))
+    np.testing.assert_array_equal(image, fixture_models.demo_image())
+    assert not np.array_equal(image, fixture_models.demo_image(seed=1))
     # Smooth: neighbouring pixels differ far less than pixels overall (noise would not).
     assert np.abs(np.diff(image, axis=-1)).mean() < 0.1 * image.std()
     # Within the range of ImageNet-normalized pixels in [0, 1].

@@ -26,8 +26,8 @@ import onnx
 from numpy.typing import NDArray
 from onnx import TensorProto, helper, numpy_helper
 
-TensorType = Literal["f16", "f32", "f64", "u8", "i32", "i64"]
-"""A tensor element type, named as in the WITX ``tensor-type`` enum."""
+from conformance.dtypes import NUMPY_DTYPES, TensorType
+from conformance.paths import FIXTURES_DIR
 
 Tag = Literal["elementwise", "multi_io", "dynamic", "scalar", "empty", "benchmark", "classifier", "runtime_failure"]
 """What a fixture is for; tests select fixtures by tag."""
@@ -37,16 +37,6 @@ Dim = int | str
 
 TENSOR_TYPES: tuple[TensorType, ...] = ("f16", "f32", "f64", "u8", "i32", "i64")
 
-NUMPY_DTYPES: Mapping[TensorType, np.dtype[Any]] = MappingProxyType(
-    {
-        "f16": np.dtype(np.float16),
-        "f32": np.dtype(np.float32),
-        "f64": np.dtype(np.float64),
-        "u8": np.dtype(np.uint8),
-        "i32": np.dtype(np.int32),
-        "i64": np.dtype(np.int64),
-    }
-)
 
 ONNX_ELEMENT_TYPES: Mapping[TensorType, int] = MappingProxyType(
     {
@@ -66,7 +56,7 @@ OPSET_VERSION = 14
 PRODUCER_NAME = "wasi-nn-conformance"
 PRODUCER_VERSION = "1"
 
-MANIFEST_PATH = Path(__file__).parent / "fixtures" / "models" / "manifest.json"
+MANIFEST_PATH = FIXTURES_DIR / "models" / "manifest.json"
 CLASSIFIER_INPUT_SHAPE = (1, 3, 224, 224)
 CLASSIFIER_CLASSES = 1000
 

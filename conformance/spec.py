@@ -19,16 +19,18 @@ import enum
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from conformance import models, oracle
+from conformance import fixture_models, oracle
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import builders
 from conformance.catalog import Catalog
+from conformance.dtypes import NUMPY_DTYPES
+from conformance.errors import ConformanceError
+from conformance.revisions import Bindings
 
 # -- operations -----------------------------------------------------------------------------
 
@@ -211,7 +213,7 @@ class Prediction:
     tensor_type: str = ""
 
 
-class NotAskable(Exception):
+class NotAskable(ConformanceError):
     """The operation asks for something outside the host's capabilities or the revision."""
 
 
@@ -268,7 +270,7 @@ class SpecModel:
 
     def __init__(
         self,
-        bindings: ModuleType,
+        bindings: Bindings,
         capabilities: Capabilities,
         catalog: Catalog,
         preloaded: Mapping[str, str] | None = None,
@@ -367,7 +369,7 @@ class SpecModel:
         return self._success("load.autodetect" if autodetect else "load.valid", operation)
 
     def _need_types(self, fixture: str) -> None:
-        missing = models.FIXTURES[fixture].tensor_types - set(self.capabilities.tensor_types)
+        missing = fixture_models.FIXTURES[fixture].tensor_types - set(self.capabilities.tensor_types)
         if missing:
             raise NotAskable(f"the host does not take tensor types {sorted(missing)} of {fixture}")
 
@@ -430,7 +432,7 @@ class SpecModel:
         data_seen = operation.fault not in ("record-past-end", "data-past-end", "data-wraps")
         spec = None
         if context is not None:
-            inputs = models.FIXTURES[context.fixture].inputs
+            inputs = fixture_models.FIXTURES[context.fixture].inputs
             if operation.index >= len(inputs):
                 violated.append("set_input.index-out-of-range")
             else:
@@ -440,7 +442,7 @@ class SpecModel:
         if spec is not None and dimensions_seen and not _shape_matches(spec.shape, operation.dimensions):
             violated.append("set_input.shape-mismatch")
         if given is not None and dimensions_seen and data_seen:
-            element_size = models.NUMPY_DTYPES[cast(models.TensorType, given)].itemsize
+            element_size = NUMPY_DTYPES[given].itemsize
             size = math.prod(operation.dimensions) * element_size
             if size != data_length:
                 violated.append("set_input.data-length-mismatch")
@@ -466,7 +468,7 @@ class SpecModel:
         context = self._context(operation.context)
         if context is None:
             return Prediction(False, ("compute.context-unknown",))
-        fixture = models.FIXTURES[context.fixture]
+        fixture = fixture_models.FIXTURES[context.fixture]
         count = len(fixture.inputs)
         if len(context.inputs) < count:
             return Prediction(False, ("compute.inputs-missing",))
@@ -484,7 +486,7 @@ class SpecModel:
         if context is None:
             violated.append("get_output.context-unknown")
         else:
-            outputs = models.FIXTURES[context.fixture].outputs
+            outputs = fixture_models.FIXTURES[context.fixture].outputs
             if operation.index >= len(outputs):
                 violated.append("get_output.index-out-of-range")
             elif context.outputs is None:
@@ -506,7 +508,7 @@ class SpecModel:
             (*clauses, *operation.demonstrates),
             output=output,
             fixture=context.fixture,
-            tensor_type=models.FIXTURES[context.fixture].outputs[operation.index].tensor_type,
+            tensor_type=fixture_models.FIXTURES[context.fixture].outputs[operation.index].tensor_type,
         )
 
 
