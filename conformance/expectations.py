@@ -11,7 +11,11 @@ each departure so that its CI run is green while the departure lasts::
     reason = "Wasmtime answers every bad handle with unsupported_operation."
     link = "https://github.com/bytecodealliance/wasmtime/issues/..."
 
-Every key but ``link`` is required. A failure is *covered* (reported as an expected failure,
+Every key but ``link`` and ``versions`` is required. ``versions = ">=44"`` (a version range as
+Python packaging writes them: ``">=42,<46"``, ``"==36.*"``) limits an entry to the releases of
+the host in it, read off the host's version (``wasmtime 46.0.1 (...)`` is 46.0.1); the entries
+of other releases are left out of the run, and kept as they are by ``--update-expectations``.
+An entry without it holds for every release. A failure is *covered* (reported as an expected failure,
 pytest's ``xfail``) when an entry names its clause, the lowest level it fails at is the
 entry's ``level``, and the call ended in one of the entry's outcomes (``returned ERRNO``,
 ``trapped``, ``crashed``, ``hung``, ``out_of_memory`` or ``not_reached``). A failure at
@@ -50,6 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from conformance.catalog import CallOutcome, Judgement, Level, load_catalog
 from conformance.corpus.outcomes import FAILURES
 from conformance.errors import UsageError
@@ -58,7 +65,20 @@ from conformance.revisions import REVISIONS
 
 TODO_REASON = "TODO: say why the host departs here (entry written by --update-expectations)"
 
-_KEYS = {"clause", "level", "outcome", "shown_by", "reason", "link"}
+_KEYS = {"clause", "level", "outcome", "shown_by", "reason", "link", "versions"}
+
+#: The first dotted number of a host's version string: its release.
+_RELEASE = re.compile(r"\d+(?:\.\d+)+")
+
+
+def release_of(host_version: str) -> Version | None:
+    """The release a host's version string names (``wasmtime 46.0.1 (823d1b8f2)`` is 46.0.1), if any."""
+    found = _RELEASE.search(host_version)
+    try:
+        return Version(found.group()) if found else None
+    except InvalidVersion:
+        return None
+
 
 #: What ``outcome`` may say: how a call ended, as :func:`outcome_summary` words it.
 _OUTCOME = re.compile(r"returned [a-z0-9_]+|trapped|crashed|hung|out_of_memory|not_reached")
@@ -104,11 +124,19 @@ class Departure:
     """The tests that show it; only a run of one of them can tell that it is gone."""
     reason: str = TODO_REASON
     link: str = ""
+    versions: str = ""
+    """The releases of the host the entry holds for, as a version range; empty for every release."""
 
     @property
     def key(self) -> str:
         """The clause and level, which name the entry in a file (``load.valid at safety``)."""
         return f"{self.clause} at {self.level.name.lower()}"
+
+    def holds_for(self, release: Version | None) -> bool:
+        """Whether the entry holds for ``release`` of the host; a ranged entry never holds for an unknown one."""
+        if not self.versions:
+            return True
+        return release is not None and SpecifierSet(self.versions).contains(release, prereleases=True)
 
     def covers(self, clause_id: str, lowest: Level | None, outcome: str) -> bool:
         """Whether a failure of ``clause_id`` first failing at ``lowest`` with ``outcome`` is this departure."""
@@ -156,6 +184,16 @@ class Expectations:
     path: Path | None = None
     departures: tuple[Departure, ...] = field(default_factory=tuple)
     corpus: tuple[CorpusDeparture, ...] = field(default_factory=tuple)
+    other_releases: tuple[Departure, ...] = field(default_factory=tuple)
+    """Entries whose ``versions`` leave out the release under test: not part of the run, kept in the file."""
+
+    def for_host_version(self, host_version: str) -> Expectations:
+        """The entries that hold for the release ``host_version`` names; the others go to ``other_releases``."""
+        release = release_of(host_version)
+        entries = (*self.departures, *self.other_releases)
+        holding = tuple(entry for entry in entries if entry.holds_for(release))
+        others = tuple(entry for entry in entries if not entry.holds_for(release))
+        return Expectations(self.path, holding, self.corpus, others)
 
     @property
     def source(self) -> str:
@@ -225,6 +263,13 @@ def _departure(entry: Any, where: str, known: set[str]) -> Departure:
         raise ExpectationsError(f"{where}: every departure needs a reason")
     if not isinstance(link, str):
         raise ExpectationsError(f"{where}: link is a string")
+    versions = entry.get("versions", "")
+    try:
+        SpecifierSet(versions if isinstance(versions, str) else "!")
+    except InvalidSpecifier:
+        raise ExpectationsError(
+            f'{where}: versions {versions!r} is not a version range such as ">=44" or ">=42,<46"'
+        ) from None
     return Departure(
         clause=clause,
         level=Level[level_name.upper()],
@@ -232,6 +277,7 @@ def _departure(entry: Any, where: str, known: set[str]) -> Departure:
         shown_by=shown_by,
         reason=reason.strip(),
         link=link,
+        versions=versions,
     )
 
 
@@ -281,11 +327,12 @@ def load_expectations(path: Path) -> Expectations:
     departures = tuple(
         _departure(entry, f"{path}: departure {number + 1}", known) for number, entry in enumerate(entries)
     )
-    keys = [departure.key for departure in departures]
+    keys = [departure.key + (f" for {departure.versions}" if departure.versions else "") for departure in departures]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
         raise ExpectationsError(
-            f"{path}: listed more than once: {', '.join(duplicates)} (one entry per clause and level, all its outcomes)"
+            f"{path}: listed more than once: {', '.join(duplicates)} "
+            "(one entry per clause, level and version range, with all its outcomes)"
         )
     corpus_entries = data.get("corpus", [])
     if not isinstance(corpus_entries, list):
@@ -356,8 +403,9 @@ def render(departures: Sequence[Departure], host: str, revision: str, corpus: Se
         "# a failure of the clause at that level with one of those outcomes is expected; any other",
         "# failure fails the run, and so does an entry no failure matched when a test of its",
         "# shown_by ran. Each entry: clause, level (the lowest level it fails at), outcome (what the",
-        "# call did), shown_by (the tests that show it), reason and link. --update-expectations",
-        "# rewrites this file and keeps reasons and links.",
+        "# call did), shown_by (the tests that show it), reason and link; versions (a range such as",
+        "# \">=44\") limits an entry to those releases of the host. --update-expectations rewrites",
+        "# this file and keeps reasons, links, ranges and the entries of other releases.",
     ]
     for departure in departures:
         lines += [
@@ -370,6 +418,8 @@ def render(departures: Sequence[Departure], host: str, revision: str, corpus: Se
             f"reason = {_toml_string(departure.reason)}",
             f"link = {_toml_string(departure.link)}",
         ]
+        if departure.versions:
+            lines.append(f"versions = {_toml_string(departure.versions)}")
     if corpus:
         lines += [
             "",

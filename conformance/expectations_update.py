@@ -63,10 +63,13 @@ def updated_departures(ledger: Ledger) -> list[Departure]:
                     shown_by=tuple(sorted(shown_by)),
                     reason=old.reason if old else TODO_REASON,
                     link=old.link if old else "",
+                    versions=old.versions if old else "",
                 )
             )
-    # Clauses of other revisions are not in this run's ledger: their entries stay as they are.
+    # Clauses of other revisions are not in this run's ledger, entries of other releases of the
+    # host not in its expectations: they stay as they are.
     departures += [entry for entry in existing.departures if entry.clause not in ledger.tallies]
+    departures += existing.other_releases
     return departures
 
 

@@ -415,3 +415,98 @@ def test_the_seed_and_blob_of_a_failing_hypothesis_test_are_kept() -> None:
     assert info == HypothesisInfo(seed=str(2**100), derandomized=derandomized, blob=blob)
     plain = SimpleNamespace(failed=True, longreprtext="AssertionError: clauses failed")
     assert hypothesis_info(SimpleNamespace(obj=lambda: None), plain) is None  # type: ignore[arg-type]
+
+
+# -- entries of some releases of a host --------------------------------------------------------
+
+
+def ranged(versions: str, clause_id: str = "load.valid", level: str = "function") -> str:
+    return f"""
+[[departure]]
+clause = "{clause_id}"
+level = "{level}"
+outcome = "returned runtime_error"
+shown_by = "test_clauses.py::test_clause[{clause_id}]"
+reason = "in some releases"
+versions = "{versions}"
+"""
+
+
+def test_an_entry_holds_for_the_releases_its_versions_name(tmp_path: Path) -> None:
+    path = write(tmp_path / "host.toml", ranged(">=44,<47") + ranged("==36.*") + ranged(">=47", level="errno"))
+    expectations = load_expectations(path)
+    for host_version, holding in [
+        ("wasmtime 46.0.1 (823d1b8f2 2026-06-24) with OpenVINO 2026.4.1", [">=44,<47"]),
+        ("wasmtime 36.0.9 (b9e4c5a1 2026-01-02)", ["==36.*"]),
+        ("wasmtime 49.0.3", [">=47"]),
+        ("wasmtime 43.0.0", []),
+        ("tests.hosts.errno_host", []),  # no release: a ranged entry never holds
+    ]:
+        chosen = expectations.for_host_version(host_version)
+        assert [entry.versions for entry in chosen.departures] == holding, host_version
+        assert len(chosen.departures) + len(chosen.other_releases) == 3
+        # Choosing again from the chosen gives the same: nothing is lost between releases.
+        again = chosen.for_host_version("wasmtime 36.0.9")
+        assert [entry.versions for entry in again.departures] == ["==36.*"]
+
+
+def test_an_entry_without_versions_holds_for_every_release() -> None:
+    entry = Departure("load.valid", Level.FUNCTION, ("returned runtime_error",), ("x",), "why")
+    assert entry.holds_for(None)
+    assert Expectations(None, (entry,)).for_host_version("anything").departures == (entry,)
+
+
+@pytest.mark.parametrize("versions", ["44+", ">=forty", "[44]"])
+def test_a_versions_that_is_no_range_is_refused_with_file_entry_and_why(tmp_path: Path, versions: str) -> None:
+    text = ranged(versions) if versions != "[44]" else ranged("x").replace('versions = "x"', "versions = [44]")
+    path = write(tmp_path / "host.toml", text)
+    with pytest.raises(
+        ExpectationsError, match=r"host\.toml: departure 1 \(load\.valid\): versions .* is not a version range"
+    ):
+        load_expectations(path)
+
+
+def test_one_clause_and_level_may_have_an_entry_per_range_but_not_two_for_one(tmp_path: Path) -> None:
+    assert len(load_expectations(write(tmp_path / "a.toml", ranged("<46") + ranged(">=46"))).departures) == 2
+    with pytest.raises(ExpectationsError, match=r"listed more than once: load\.valid at function for <46"):
+        load_expectations(write(tmp_path / "b.toml", ranged("<46") + ranged("<46")))
+
+
+def test_versions_are_written_back(tmp_path: Path) -> None:
+    original = load_expectations(write(tmp_path / "a.toml", ranged(">=44,<47") + ranged("", level="errno")))
+    text = render(original.departures, "host", "2023-08")
+    assert text.count("versions = ") == 1
+    assert load_expectations(write(tmp_path / "b.toml", text)).departures == original.departures
+
+
+@pytest.fixture(scope="module")
+def ranged_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, tuple[str, ...]]]:
+    """The reference host (release 0.1.0) with a departure it does not have, listed for other releases or for its own."""
+    folder = tmp_path_factory.mktemp("ranged")
+    chosen = {}
+    for name, versions, update in [("other", "<0.1", True), ("own", ">=0.1", False)]:
+        path = write(folder / f"{name}.toml", ranged(versions))
+        options = (f"--wasi-nn-expectations={path}", "-k", "test_clause and load.valid")
+        chosen[name] = (path, (*options, "--update-expectations") if update else options)
+        start(tmp_path_factory, *chosen[name][1])
+    return chosen
+
+
+def test_an_entry_for_other_releases_is_left_out_of_the_run_and_kept_by_update(
+    tmp_path_factory: pytest.TempPathFactory, ranged_runs: dict[str, tuple[Path, tuple[str, ...]]]
+) -> None:
+    path, options = ranged_runs["other"]
+    run = run_suite(tmp_path_factory, *options)
+    assert run.returncode == 0, run.output
+    assert "UNEXPECTED PASS" not in run.output
+    assert report(run.report)["expectations"]["unexpected_passes"] == []
+    (kept,) = load_expectations(path).departures
+    assert (kept.key, kept.versions, kept.reason) == ("load.valid at function", "<0.1", "in some releases")
+
+
+def test_an_entry_for_the_release_under_test_that_no_failure_matches_fails_the_run(
+    tmp_path_factory: pytest.TempPathFactory, ranged_runs: dict[str, tuple[Path, tuple[str, ...]]]
+) -> None:
+    run = run_suite(tmp_path_factory, *ranged_runs["own"][1])
+    assert run.returncode == 1, run.output
+    assert "UNEXPECTED PASS load.valid at function" in run.output
