@@ -133,9 +133,12 @@ def _hypofuzz(session: nox.Session, minutes: float, arguments: list[str]) -> Non
 
     One HypoFuzz process per test: a worker that moves from one test to another tears the
     suite's session fixture down under the next. All use the example database in the working
-    folder, where HypoFuzz saves what fails. The derandomized profile of CI would leave HypoFuzz
-    nothing to fuzz, so the profile is named. HypoFuzz runs until it is stopped: it gets SIGINT
-    when the minutes are up. Each process's output goes to hypofuzz-TEST.log in the report folder.
+    folder, where HypoFuzz saves what fails. Hypothesis derandomizes and drops its database
+    where the CI variable is set, which would leave HypoFuzz nothing to fuzz and the replay
+    nothing to read, so both run without it, under named profiles: ``conformance`` for
+    HypoFuzz, ``replay`` (what was saved, and nothing else) after it. HypoFuzz runs until it is
+    stopped: it gets SIGINT when the minutes are up. Each process's output goes to
+    hypofuzz-TEST.log in the report folder.
     """
     report = _take_option(arguments, "--wasi-nn-report", "reports/hypofuzz")
     assert report is not None
@@ -146,6 +149,7 @@ def _hypofuzz(session: nox.Session, minutes: float, arguments: list[str]) -> Non
     tests = sorted({line.rpartition("::")[2].partition("[")[0] for line in listed.splitlines() if "::" in line})
     Path(report).mkdir(parents=True, exist_ok=True)
     fuzzer = str(Path(session.bin) / "hypothesis")
+    exploring = {name: value for name, value in os.environ.items() if name != "CI"}
     processes = []
     for test in tests:
         command = [fuzzer, "fuzz", "-n", "1", "--no-dashboard", "--", *selection, "-k", test]
@@ -153,7 +157,10 @@ def _hypofuzz(session: nox.Session, minutes: float, arguments: list[str]) -> Non
         log = Path(report) / f"hypofuzz-{test}.log"
         session.log(f"HypoFuzz for {minutes:g} minutes: {' '.join(command)} > {log}")
         with log.open("wb") as output:
-            processes.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True))
+            fuzzing = subprocess.Popen(
+                command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=exploring
+            )
+            processes.append(fuzzing)
     deadline = time.monotonic() + minutes * 60
     for process in processes:
         try:
@@ -166,7 +173,7 @@ def _hypofuzz(session: nox.Session, minutes: float, arguments: list[str]) -> Non
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    session.run("pytest", *selection, "--hypothesis-profile=dev", f"--wasi-nn-report={report}")
+    session.run("pytest", *selection, "--hypothesis-profile=replay", f"--wasi-nn-report={report}", env={"CI": None})
 
 
 def _take_option(arguments: list[str], name: str, default: str | None) -> str | None:

@@ -48,6 +48,13 @@ from conformance.timeouts import HostHung, TimeoutPolicy
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SLOW)
 settings.register_profile("conformance", max_examples=600, deadline=None, suppress_health_check=_SLOW)
+# What HypoFuzz saved, run again and nothing else (nox -s fuzz -- --hypofuzz).
+settings.register_profile(
+    "replay",
+    deadline=None,
+    suppress_health_check=_SLOW,
+    phases=[Phase.explicit, Phase.reuse, Phase.shrink, Phase.explain],
+)
 settings.register_profile(
     "ci",
     max_examples=600,

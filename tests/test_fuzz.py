@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -155,8 +156,15 @@ print(json.dumps({"targets": [target.nodeid for target in found.fuzz_targets], "
 def _hypofuzz_targets(*options: str) -> dict[str, Any]:
     """What HypoFuzz would fuzz of the suite's property tests (``nox -s fuzz -- --hypofuzz``), and what it leaves."""
     selection = ("--pyargs", "conformance.tests", "-m", "hypothesis", "--wasi-nn-corpus=none", "-p", "no:cacheprovider")
+    # As the session runs it: without the CI variable, under which hypothesis derandomizes everything.
+    exploring = {name: value for name, value in os.environ.items() if name != "CI"}
     completed = subprocess.run(
-        [sys.executable, "-c", _COLLECT, *selection, *options], capture_output=True, text=True, check=True, cwd=PROJECT
+        [sys.executable, "-c", _COLLECT, *selection, *options],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT,
+        env=exploring,
     )
     found: dict[str, Any] = json.loads(completed.stdout.splitlines()[-1])
     return found
