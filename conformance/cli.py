@@ -196,6 +196,12 @@ def _parser() -> _Parser:
     )
     report.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="a report.json or its folder")
     report.add_argument("-o", "--out", type=Path, required=True, metavar="DIR", help="where index.html goes")
+    report.add_argument(
+        "--history",
+        action="store_true",
+        help="the reports are one host's releases, oldest first: name the columns by release, mark and list "
+        "every verdict that changed from one release to the next (also in history.md)",
+    )
     report.set_defaults(handler=_report)
 
     generate = commands.add_parser(
@@ -406,7 +412,7 @@ def _report(arguments: argparse.Namespace) -> int:
     from conformance.reports import combine
 
     try:
-        page = combine(arguments.reports, arguments.out)
+        page = combine(arguments.reports, arguments.out, history=arguments.history)
     except OSError as error:  # a report that is no report this suite reads is a UsageError already
         raise _written(error, arguments.out) from None
     print(f"wrote {page} ({len(arguments.reports)} reports)")

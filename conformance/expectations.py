@@ -404,7 +404,7 @@ def render(departures: Sequence[Departure], host: str, revision: str, corpus: Se
         "# failure fails the run, and so does an entry no failure matched when a test of its",
         "# shown_by ran. Each entry: clause, level (the lowest level it fails at), outcome (what the",
         "# call did), shown_by (the tests that show it), reason and link; versions (a range such as",
-        "# \">=44\") limits an entry to those releases of the host. --update-expectations rewrites",
+        '# ">=44") limits an entry to those releases of the host. --update-expectations rewrites',
         "# this file and keeps reasons, links, ranges and the entries of other releases.",
     ]
     for departure in departures:

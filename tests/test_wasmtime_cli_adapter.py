@@ -32,7 +32,9 @@ from conformance.adapters.wasmtime_cli import (
     WASMTIME_VARIABLE,
     WASMTIME_VERSION_VARIABLE,
     WasmtimeCliUnavailable,
+    check_openvino,
     graph_folder,
+    known_releases,
     openvino_library_folder,
     wasmtime_cli_adapter,
     wasmtime_command,
@@ -312,3 +314,24 @@ def test_a_release_that_cannot_be_had_is_unavailable_with_pips_reason(
             wasmtime_command()
     finally:
         wasmtime_cli.release_binary.cache_clear()
+
+
+def test_the_release_table_lists_releases_oldest_first_each_with_an_openvino_range() -> None:
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    releases = known_releases()
+    versions = [Version(release.version) for release in releases]
+    assert versions == sorted(versions)
+    assert {"36.0.9", "49.0.4"} <= {release.version for release in releases}
+    for release in releases:
+        assert SpecifierSet(release.openvino).contains("2026.4.1")  # what the [wasmtime] extra installs today
+
+
+def test_a_listed_release_with_an_openvino_outside_its_range_is_not_run_with_the_reason() -> None:
+    with pytest.raises(
+        WasmtimeCliUnavailable, match=r"Wasmtime 36\.0\.9 runs with OpenVINO >=2025\.1 .* has 2024\.6\.0"
+    ):
+        check_openvino("36.0.9", "2024.6.0")
+    check_openvino("36.0.9", "2025.1.0")
+    check_openvino("1.0.0", "2024.6.0")  # a release the table does not know is let run

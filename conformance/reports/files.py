@@ -19,6 +19,7 @@ from conformance.adapters.base import HostAdapter
 from conformance.paths import safe_name, write_atomically
 from conformance.reports.cases import Cases
 from conformance.reports.data import build, load_report
+from conformance.reports.history import history_markdown, history_reports
 from conformance.reports.junit import junit_xml
 from conformance.reports.markdown import summary_markdown
 from conformance.reports.page import html_page
@@ -80,10 +81,20 @@ def sigterm_as_interrupt() -> Callable[[], None]:
     return restore
 
 
-def combine(paths: Sequence[Path], out: Path) -> Path:
-    """Write ``out/index.html``: the page of several reports side by side."""
+def combine(paths: Sequence[Path], out: Path, history: bool = False) -> Path:
+    """Write ``out/index.html``: the page of several reports side by side.
+
+    With ``history`` the reports are one host's releases, oldest first: each column is named by
+    its release and links to its own page, and the page lists what changed from one release to
+    the next, as does ``out/history.md`` (:mod:`conformance.reports.history`).
+    """
     reports = [load_report(path) for path in paths]
     target = out / "index.html"
+    if history:
+        folders = [path if path.is_dir() else path.parent for path in paths]
+        write_atomically(out / "history.md", history_markdown(reports).encode())
+        write_atomically(target, html_page(history_reports(reports, folders, out)).encode())
+        return target
     write_atomically(target, html_page(reports).encode())
     return target
 

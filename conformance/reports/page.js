@@ -53,7 +53,7 @@ function renderHosts() {
     const runCell = el("td", {}, started + " ", el("span", { class: "muted" }, "(" + run.duration_seconds + " s)"));
     if (!run.complete) runCell.append(" ", el("span", { class: "incomplete" }, "INCOMPLETE: " + run.status));
     const row = el("tr", {},
-      el("td", {}, el("strong", {}, report.host.name), " ", el("span", { class: "muted" }, report.host.version)),
+      el("td", {}, el("strong", {}, hostName(report)), " ", el("span", { class: "muted" }, report.host.version)),
       el("td", {}, report.revision.name + " ", el("span", { class: "muted", title: report.revision.witx_sha256 },
         report.revision.witx_sha256.slice(0, 12))),
       runCell);
@@ -221,13 +221,44 @@ function openFromHash() {
   }
 }
 
+// -- A history: the reports of one host's releases, oldest first (wasi-nn-conformance report --history). --
+
+// A release's name, linked to its own page: a relative path (no scheme, so no javascript: link).
+function hostName(report) {
+  const page = report.history ? report.history.page : "";
+  return page && !page.includes(":") ? el("a", { href: page }, report.host.name) : report.host.name;
+}
+
+// The verdict of the release before, when a history's verdict changed from it.
+function changedFrom(hostIndex, id, level, verdict) {
+  if (!reports[hostIndex].history || hostIndex === 0) return "";
+  const earlier = byHost[hostIndex - 1].get(id);
+  const before = earlier ? earlier.verdicts[level] : "not_applicable";
+  return before !== verdict ? before : "";
+}
+
+function renderChanges() {
+  const list = document.getElementById("change-list");
+  reports.forEach((report, index) => {
+    if (!report.history || index === 0) return;
+    for (const change of report.history.changes) {
+      list.append(el("li", {}, el("code", {}, change.clause), " at " + change.level + ": " +
+        LABELS[change.before] + " in ", hostName(reports[index - 1]), ", " + LABELS[change.after] + " in ",
+        hostName(report)));
+    }
+  });
+  const isHistory = reports.some((report) => report.history);
+  if (isHistory && !list.children.length) list.append(el("li", {}, "No verdict changed between consecutive releases."));
+  document.getElementById("changes").hidden = !isHistory;
+}
+
 function renderMatrix() {
   const table = document.getElementById("matrix");
   const top = el("tr", {}, el("th", { rowspan: "2" }, "clause"), el("th", { rowspan: "2" }, "call"),
     el("th", { rowspan: "2" }, "level"), el("th", { rowspan: "2" }, "errno"));
   const sub = el("tr");
   reports.forEach((report) => {
-    top.append(el("th", { colspan: "3" }, report.host.name));
+    top.append(el("th", { colspan: "3" }, hostName(report)));
     LEVELS.forEach((level) => sub.append(el("th", { title: level }, level[0].toUpperCase())));
   });
   const body = el("tbody");
@@ -240,9 +271,11 @@ function renderMatrix() {
       const clause = byHost[hostIndex].get(id);
       for (const level of LEVELS) {
         const verdict = clause ? clause.verdicts[level] : "not_applicable";
-        const title = report.host.name + " \u00b7 " + level + ": " + LABELS[verdict];
-        const cell = el("td", { class: "cell v-" + verdict, "data-host": String(hostIndex), "data-level": level,
-          "data-verdict": verdict, title: title }, SYMBOLS[verdict]);
+        let title = report.host.name + " \u00b7 " + level + ": " + LABELS[verdict];
+        const before = changedFrom(hostIndex, id, level, verdict);
+        if (before) title += " (" + LABELS[before] + " in " + reports[hostIndex - 1].host.name + ")";
+        const cell = el("td", { class: "cell v-" + verdict + (before ? " changed" : ""), "data-host": String(hostIndex),
+          "data-level": level, "data-verdict": verdict, title: title }, SYMBOLS[verdict]);
         if (clause && OPENS.has(verdict)) {
           cell.classList.add("open");
           cell.addEventListener("click", () => toggleDetail(row, hostIndex, id));
@@ -567,6 +600,7 @@ function openOperatorFromHash() {
 }
 
 renderHosts();
+renderChanges();
 renderFilters();
 renderMatrix();
 renderOperatorFilters();
