@@ -1,4 +1,4 @@
-"""Sessions: conformance, tests, lint, corpus, fuzz, wheel, generate, bench, mutants (see README.md)."""
+"""Sessions: conformance, tests, lint, corpus, fuzz, history, wheel, generate, bench, mutants (see README.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import nox
@@ -187,6 +188,42 @@ def _take_option(arguments: list[str], name: str, default: str | None) -> str | 
             del arguments[position]
             return argument.partition("=")[2]
     return default
+
+
+RELEASES = Path("conformance") / "adapters" / "wasmtime_releases.toml"
+"""The Wasmtime releases the history runs, oldest first."""
+
+
+@nox.session(default=False)
+def history(session: nox.Session) -> None:
+    """The suite against every Wasmtime release of conformance/adapters/wasmtime_releases.toml; writes reports/history/.
+
+    Each release runs in turn, its CLI fetched into the cache once (--wasmtime-version), with the
+    clause suite and the ONNX node corpus sample but not the soak (10,000 rounds take the CLI
+    about 4 minutes a release), its report in reports/history/wasmtime-VERSION/. A release that
+    fails its expectations does not stop the others. Then reports/history/index.html and
+    history.md show the releases side by side, every verdict that changed marked and listed.
+    Arguments after -- go to every pytest run (-k, --wasi-nn-expectations FILE, ...).
+    """
+    install(session, extras="wasmtime")
+    releases = [entry["version"] for entry in tomllib.loads(RELEASES.read_text(encoding="utf-8"))["release"]]
+    folders = []
+    for version in releases:
+        folder = f"reports/history/wasmtime-{version}"
+        session.run(
+            "pytest",
+            "--pyargs",
+            "conformance.tests",
+            "--wasi-nn-host=wasmtime-cli",
+            f"--wasmtime-version={version}",
+            f"--wasi-nn-report={folder}",
+            "-k",
+            "not soak",
+            *session.posargs,
+            success_codes=[0, 1],
+        )
+        folders.append(folder)
+    session.run("wasi-nn-conformance", "report", "--history", *folders, "-o", "reports/history")
 
 
 @nox.session(default=False)
