@@ -111,6 +111,13 @@ def names_test(name: str, test: str) -> bool:
     return name in (test, test.partition("::")[2])
 
 
+def _in_range(versions: str, release: Version | None) -> bool:
+    """Whether ``release`` is in the version range ``versions`` (empty: every release, an unknown one too)."""
+    if not versions:
+        return True
+    return release is not None and SpecifierSet(versions).contains(release, prereleases=True)
+
+
 @dataclass(frozen=True, slots=True)
 class Departure:
     """One known departure: a clause that fails at a level with given outcomes, where it shows, why, and a link."""
@@ -134,9 +141,7 @@ class Departure:
 
     def holds_for(self, release: Version | None) -> bool:
         """Whether the entry holds for ``release`` of the host; a ranged entry never holds for an unknown one."""
-        if not self.versions:
-            return True
-        return release is not None and SpecifierSet(self.versions).contains(release, prereleases=True)
+        return _in_range(self.versions, release)
 
     def covers(self, clause_id: str, lowest: Level | None, outcome: str) -> bool:
         """Whether a failure of ``clause_id`` first failing at ``lowest`` with ``outcome`` is this departure."""
@@ -163,6 +168,8 @@ class CorpusDeparture:
     cases: tuple[str, ...] = ()
     operator: str | None = None
     link: str = ""
+    versions: str = ""
+    """The releases of the host the entry holds for, as a version range; empty for every release."""
 
     @property
     def key(self) -> str:
@@ -176,6 +183,10 @@ class CorpusDeparture:
         """Whether the entry is about the case ``case_id`` using ``operators``."""
         return case_id in self.cases if self.operator is None else self.operator in operators
 
+    def holds_for(self, release: Version | None) -> bool:
+        """Whether the entry holds for ``release`` of the host (:meth:`Departure.holds_for`)."""
+        return _in_range(self.versions, release)
+
 
 @dataclass(frozen=True, slots=True)
 class Expectations:
@@ -186,14 +197,28 @@ class Expectations:
     corpus: tuple[CorpusDeparture, ...] = field(default_factory=tuple)
     other_releases: tuple[Departure, ...] = field(default_factory=tuple)
     """Entries whose ``versions`` leave out the release under test: not part of the run, kept in the file."""
+    other_releases_corpus: tuple[CorpusDeparture, ...] = field(default_factory=tuple)
+    """The same for corpus entries."""
+
+    @property
+    def ranged(self) -> bool:
+        """Whether an entry holds for some releases of the host only."""
+        clauses = (*self.departures, *self.other_releases)
+        corpus = (*self.corpus, *self.other_releases_corpus)
+        return any(entry.versions for entry in clauses) or any(entry.versions for entry in corpus)
 
     def for_host_version(self, host_version: str) -> Expectations:
-        """The entries that hold for the release ``host_version`` names; the others go to ``other_releases``."""
+        """The entries that hold for the release ``host_version`` names; the others are kept aside."""
         release = release_of(host_version)
-        entries = (*self.departures, *self.other_releases)
-        holding = tuple(entry for entry in entries if entry.holds_for(release))
-        others = tuple(entry for entry in entries if not entry.holds_for(release))
-        return Expectations(self.path, holding, self.corpus, others)
+        departures = (*self.departures, *self.other_releases)
+        corpus = (*self.corpus, *self.other_releases_corpus)
+        return Expectations(
+            self.path,
+            tuple(entry for entry in departures if entry.holds_for(release)),
+            tuple(entry for entry in corpus if entry.holds_for(release)),
+            tuple(entry for entry in departures if not entry.holds_for(release)),
+            tuple(entry for entry in corpus if not entry.holds_for(release)),
+        )
 
     @property
     def source(self) -> str:
@@ -263,13 +288,7 @@ def _departure(entry: Any, where: str, known: set[str]) -> Departure:
         raise ExpectationsError(f"{where}: every departure needs a reason")
     if not isinstance(link, str):
         raise ExpectationsError(f"{where}: link is a string")
-    versions = entry.get("versions", "")
-    try:
-        SpecifierSet(versions if isinstance(versions, str) else "!")
-    except InvalidSpecifier:
-        raise ExpectationsError(
-            f'{where}: versions {versions!r} is not a version range such as ">=44" or ">=42,<46"'
-        ) from None
+    versions = _versions(entry, where)
     return Departure(
         clause=clause,
         level=Level[level_name.upper()],
@@ -281,7 +300,20 @@ def _departure(entry: Any, where: str, known: set[str]) -> Departure:
     )
 
 
-_CORPUS_KEYS = {"cases", "operator", "outcome", "reason", "link"}
+def _versions(entry: dict[str, Any], where: str) -> str:
+    """The entry's ``versions``, a version range as Python packaging writes them, or ``""``."""
+    versions = entry.get("versions", "")
+    try:
+        SpecifierSet(versions if isinstance(versions, str) else "!")
+    except InvalidSpecifier:
+        raise ExpectationsError(
+            f'{where}: versions {versions!r} is not a version range such as ">=44" or ">=42,<46"'
+        ) from None
+    assert isinstance(versions, str)
+    return versions
+
+
+_CORPUS_KEYS = {"cases", "operator", "outcome", "reason", "link", "versions"}
 
 
 def _corpus_departure(entry: Any, where: str) -> CorpusDeparture:
@@ -307,7 +339,7 @@ def _corpus_departure(entry: Any, where: str) -> CorpusDeparture:
         raise ExpectationsError(f"{where}: every departure needs a reason")
     if not isinstance(link, str):
         raise ExpectationsError(f"{where}: link is a string")
-    return CorpusDeparture(outcomes, reason.strip(), cases, operator, link)
+    return CorpusDeparture(outcomes, reason.strip(), cases, operator, link, _versions(entry, where))
 
 
 def load_expectations(path: Path) -> Expectations:
@@ -341,8 +373,10 @@ def load_expectations(path: Path) -> Expectations:
         _corpus_departure(entry, f"{path}: corpus departure {number + 1}")
         for number, entry in enumerate(corpus_entries)
     )
-    corpus_keys = [f"operator {entry.operator}" for entry in corpus if entry.operator] + [
-        f"case {case}" for entry in corpus for case in entry.cases
+    corpus_keys = [
+        f"{name}{f' for {entry.versions}' if entry.versions else ''}"
+        for entry in corpus
+        for name in ([f"operator {entry.operator}"] if entry.operator else [f"case {case}" for case in entry.cases])
     ]
     repeated = sorted({key for key in corpus_keys if corpus_keys.count(key) > 1})
     if repeated:
@@ -439,4 +473,6 @@ def render(departures: Sequence[Departure], host: str, revision: str, corpus: Se
             f"reason = {_toml_string(entry.reason)}",
             f"link = {_toml_string(entry.link)}",
         ]
+        if entry.versions:
+            lines.append(f"versions = {_toml_string(entry.versions)}")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ own, and the reasons and links already listed stay. The file's format is
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from conformance.catalog import Level
@@ -83,7 +84,7 @@ def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
     corpus = ledger.corpus
     existing = ledger.expectations.corpus
     if corpus is None:
-        return list(existing)
+        return [*existing, *ledger.expectations.other_releases_corpus]
     kept: list[CorpusDeparture] = []
     for entry in existing:
         status = corpus.departure_status(entry)
@@ -92,7 +93,7 @@ def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
         elif status == "expected_failure":
             # Outcomes this run did not see may show in cases it did not select: they stay.
             seen = {r.result.outcome for r in corpus.recorded.values() if r.departure == entry} | set(entry.outcomes)
-            kept.append(CorpusDeparture(tuple(sorted(seen)), entry.reason, entry.cases, entry.operator, entry.link))
+            kept.append(dataclasses.replace(entry, outcomes=tuple(sorted(seen))))
     uncovered = [r for r in corpus.recorded.values() if r.verdict == "failed"]
     judged = [r for r in corpus.recorded.values() if r.result.judged]
     operators: dict[str, set[str]] = {}
@@ -112,4 +113,5 @@ def updated_corpus_departures(ledger: Ledger) -> list[CorpusDeparture]:
             alike.setdefault((result.outcome, result.call or "", result.errno or ""), []).append(result.case)
     for (outcome, _, _), cases in sorted(alike.items()):
         new.append(CorpusDeparture((outcome,), TODO_REASON, cases=tuple(sorted(cases))))
-    return kept + new
+    # Entries of other releases of the host were not part of the run: they stay as they are.
+    return kept + new + list(ledger.expectations.other_releases_corpus)

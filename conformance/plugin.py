@@ -339,7 +339,7 @@ def wasi_nn_suite(request: pytest.FixtureRequest) -> Suite:
         expectations = find_expectations(
             config.getoption("--wasi-nn-expectations"), host.name, config.getoption("--update-expectations")
         )
-        if any(entry.versions for entry in expectations.departures):
+        if expectations.ranged:
             expectations = expectations.for_host_version(host.version())
     except UsageError as error:
         pytest.exit(f"wasi-nn conformance: {error}", returncode=pytest.ExitCode.USAGE_ERROR)

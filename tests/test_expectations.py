@@ -510,3 +510,30 @@ def test_an_entry_for_the_release_under_test_that_no_failure_matches_fails_the_r
     run = run_suite(tmp_path_factory, *ranged_runs["own"][1])
     assert run.returncode == 1, run.output
     assert "UNEXPECTED PASS load.valid at function" in run.output
+
+
+def test_a_corpus_entry_may_hold_for_some_releases_too(tmp_path: Path) -> None:
+    text = """
+[[corpus]]
+cases = ["test_reshape_allowzero_reordered"]
+outcome = "refused"
+reason = "an empty output is a runtime_error before 48"
+versions = "<48"
+
+[[corpus]]
+cases = ["test_reshape_allowzero_reordered"]
+outcome = "wrong_values"
+reason = "a made-up departure of later releases"
+versions = ">=48"
+"""
+    expectations = load_expectations(write(tmp_path / "host.toml", text))
+    assert expectations.ranged
+    old = expectations.for_host_version("wasmtime 36.0.9 (c59270b18 2026-05-05)")
+    assert [entry.outcomes for entry in old.corpus] == [("refused",)]
+    assert [entry.outcomes for entry in old.other_releases_corpus] == [("wrong_values",)]
+    new = old.for_host_version("wasmtime 49.0.3")
+    assert [entry.outcomes for entry in new.corpus] == [("wrong_values",)]
+    rendered = render((), "host", "2023-08", expectations.corpus)
+    assert load_expectations(write(tmp_path / "again.toml", rendered)).corpus == expectations.corpus
+    with pytest.raises(ExpectationsError, match="listed more than once: case test_reshape_allowzero_reordered for <48"):
+        load_expectations(write(tmp_path / "twice.toml", text.replace(">=48", "<48")))
