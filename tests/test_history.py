@@ -9,7 +9,7 @@ from typing import Any
 from conformance.cli import main
 from conformance.reports.history import Change, history_changes, history_markdown, release_label
 from tests.test_report_browser import open_page, parse
-from tests.test_report_corpus import corpus_report
+from tests.test_report_corpus import corpus_report, reference_corpus
 
 LEVELS = ("safety", "function", "errno")
 
@@ -79,3 +79,18 @@ def test_a_page_that_is_no_history_has_no_change_list(tmp_path: Path) -> None:
     elements = parse(dom)
     assert "hidden" in elements.by_id["changes"]
     assert not any("changed" in cell["class"].split() for cell in elements.cells)
+
+
+def test_a_corpus_case_whose_verdict_changed_is_a_change_too(tmp_path: Path) -> None:
+    earlier, later = release("47.0.3"), release("48.0.2")
+    earlier["corpus"], later["corpus"] = reference_corpus(), reference_corpus()
+    case = later["corpus"]["cases"][0]
+    case["verdict"], case["outcome"] = "failed", "refused"
+    changes = history_changes([earlier, later])
+    assert changes == [Change(case["id"], "corpus", "passed", "failed", "wasmtime-cli 47.0.3", "wasmtime-cli 48.0.2")]
+    assert f"- `{case['id']}` (corpus case): passed in wasmtime-cli 47.0.3" in history_markdown([earlier, later])
+    folders = write_releases(tmp_path / "history", earlier, later)
+    assert main(["report", "--history", *map(str, folders), "-o", str(tmp_path / "history")]) == 0
+    dom, console = open_page(tmp_path / "history" / "index.html", tmp_path / "profile")
+    assert console == []
+    assert f"{case['id']}</code> (corpus case): passed in" in dom

@@ -26,7 +26,10 @@ _LEVELS = ("safety", "function", "errno")
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A clause whose verdict at ``level`` went from ``before`` in release ``earlier`` to ``after`` in ``later``."""
+    """A clause whose verdict at ``level`` went from ``before`` in release ``earlier`` to ``after`` in ``later``.
+
+    For a case of the ONNX node corpus, ``clause`` is the case and ``level`` is ``"corpus"``.
+    """
 
     clause: str
     level: str
@@ -44,7 +47,10 @@ def release_label(report: Mapping[str, Any]) -> str:
 
 
 def history_changes(reports: Sequence[Mapping[str, Any]]) -> list[Change]:
-    """Every verdict that differs from the release before, release by release, clause by clause."""
+    """Every verdict that differs from the release before, release by release: clauses, then corpus cases.
+
+    A corpus case's change has ``level`` ``"corpus"``; only cases both releases ran count.
+    """
     found = []
     for earlier, later in itertools.pairwise(reports):
         before = {clause["id"]: clause["verdicts"] for clause in earlier["clauses"]}
@@ -64,7 +70,19 @@ def history_changes(reports: Sequence[Mapping[str, Any]]) -> list[Change]:
                             release_label(later),
                         )
                     )
+        cases_before = {case["id"]: str(case["verdict"]) for case in _corpus_cases(earlier)}
+        for case in _corpus_cases(later):
+            was = cases_before.get(case["id"])
+            if was is not None and was != case["verdict"]:
+                labels = (release_label(earlier), release_label(later))
+                found.append(Change(case["id"], "corpus", was, str(case["verdict"]), *labels))
     return found
+
+
+def _corpus_cases(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    corpus = report.get("corpus") or {}
+    cases: list[dict[str, Any]] = corpus.get("cases", [])
+    return cases
 
 
 def history_reports(reports: Sequence[Mapping[str, Any]], folders: Sequence[Path], out: Path) -> list[dict[str, Any]]:
@@ -99,8 +117,8 @@ def history_markdown(reports: Sequence[Mapping[str, Any]]) -> str:
     if not changes:
         lines.append("No verdict changed between consecutive releases.")
     for change in changes:
+        where = "(corpus case)" if change.level == "corpus" else f"at {change.level}"
         lines.append(
-            f"- `{change.clause}` at {change.level}: {change.before} in {change.earlier}, "
-            f"{change.after} in {change.later}"
+            f"- `{change.clause}` {where}: {change.before} in {change.earlier}, {change.after} in {change.later}"
         )
     return "\n".join(lines) + "\n"

@@ -242,8 +242,10 @@ function renderChanges() {
   reports.forEach((report, index) => {
     if (!report.history || index === 0) return;
     for (const change of report.history.changes) {
-      list.append(el("li", {}, el("code", {}, change.clause), " at " + change.level + ": " +
-        LABELS[change.before] + " in ", hostName(reports[index - 1]), ", " + LABELS[change.after] + " in ",
+      const corpus = change.level === "corpus";
+      const label = (verdict) => (corpus ? CORPUS_VERDICT_LABELS : LABELS)[verdict] || verdict;
+      list.append(el("li", {}, el("code", {}, change.clause), corpus ? " (corpus case): " : " at " + change.level + ": ",
+        label(change.before) + " in ", hostName(reports[index - 1]), ", " + label(change.after) + " in ",
         hostName(report)));
     }
   });
