@@ -425,8 +425,10 @@ def pytest_configure(config: pytest.Config) -> None:
     host, command = config.getoption("--wasi-nn-host"), config.getoption("--wasi-nn-host-command")
     wasmtime_version = config.getoption("--wasmtime-version")
     if wasmtime_version:
+        from conformance.adapters.wasmtime_cli import WASMTIME_VERSION_VARIABLE
+
         # Read where the Wasmtime CLI is found, in this process and in any it starts (xdist workers).
-        os.environ["WASMTIME_VERSION"] = wasmtime_version
+        os.environ[WASMTIME_VERSION_VARIABLE] = wasmtime_version
     if ":" in host and not command and os.getcwd() not in sys.path:
         # A module:factory host imports as it would under `python -m pytest`: from the current folder too.
         sys.path.insert(0, os.getcwd())

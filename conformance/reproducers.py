@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import asdict, fields
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import fixture_models
+from conformance.adapters.wasmtime_cli import WASMTIME_VERSION_VARIABLE
 from conformance.catalog import Judgement
 from conformance.errors import UsageError
 from conformance.expectations import outcome_summary
@@ -164,4 +166,8 @@ def replay_command(case_folder: Path, ledger: Ledger) -> str:
         words += ["--wasi-nn-host", ledger.host_option]
     if ledger.revision != find_revision().name:
         words += ["--wasi-nn-revision", ledger.revision]
+    # A Wasmtime release named for the run is named for the replay too (the adapter reads it).
+    release = os.environ.get(WASMTIME_VERSION_VARIABLE, "").strip()
+    if release and ledger.host_option.startswith("wasmtime-cli") and not ledger.host_command:
+        return f"{WASMTIME_VERSION_VARIABLE}={shlex.quote(release)} {shlex.join(words)}"
     return shlex.join(words)

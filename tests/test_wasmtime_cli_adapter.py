@@ -335,3 +335,17 @@ def test_a_listed_release_with_an_openvino_outside_its_range_is_not_run_with_the
         check_openvino("36.0.9", "2025.4.1")  # loads, but computes in bf16 (wasmtime_releases.toml)
     check_openvino("36.0.9", "2026.0.0")
     check_openvino("1.0.0", "2024.6.0")  # a release the table does not know is let run
+
+
+def test_the_reproducer_of_a_run_of_a_named_release_names_the_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from conformance.reproducers import replay_command
+
+    ledger: Any = SimpleNamespace(host_command=None, host_option="wasmtime-cli", revision=revision().name)
+    monkeypatch.setenv(WASMTIME_VERSION_VARIABLE, OLDER_RELEASE)
+    assert replay_command(Path("repro/case"), ledger) == (
+        f"WASMTIME_VERSION={OLDER_RELEASE} wasi-nn-conformance replay repro/case --wasi-nn-host wasmtime-cli"
+    )
+    monkeypatch.delenv(WASMTIME_VERSION_VARIABLE)
+    assert replay_command(Path("repro/case"), ledger).startswith("wasi-nn-conformance replay")
