@@ -86,7 +86,7 @@ class WasmtimeRelease:
 
     version: str
     openvino: str
-    """A version range of the ``openvino`` wheel, such as ``>=2025.1``."""
+    """A version range of the ``openvino`` wheel, such as ``>=2026.0``."""
     note: str = ""
 
 

@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.catalog import Level
 from conformance.expectations import release_of
 
 __all__ = ["Change", "history_changes", "history_markdown", "history_reports", "release_label"]
 
-_LEVELS = ("safety", "function", "errno")
+_LEVELS = tuple(level.name.lower() for level in Level)
+"""The levels as reports name them."""
 
 
 @dataclass(frozen=True, slots=True)
