@@ -349,3 +349,22 @@ def test_the_reproducer_of_a_run_of_a_named_release_names_the_release(monkeypatc
     )
     monkeypatch.delenv(WASMTIME_VERSION_VARIABLE)
     assert replay_command(Path("repro/case"), ledger).startswith("wasi-nn-conformance replay")
+
+
+def test_an_openvino_without_its_c_library_is_named_with_its_version(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The wheels of OpenVINO 2023 and 2024.0 keep no libs folder: say so, not that the wheel is missing."""
+    from importlib.machinery import ModuleSpec
+
+    from conformance.adapters import wasmtime_cli
+
+    old_wheel = ModuleSpec("openvino", None, is_package=True)
+    old_wheel.submodule_search_locations = [str(tmp_path)]
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *rest: old_wheel if name == "openvino" else find_spec(name, *rest)
+    )
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2024.0.0")
+    with pytest.raises(WasmtimeCliUnavailable, match=r"the openvino package 2024\.0\.0 here has no libs folder"):
+        wasmtime_cli._openvino_wheel_libraries()

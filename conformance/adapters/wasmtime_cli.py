@@ -224,6 +224,13 @@ def _openvino_wheel_libraries() -> Path:
         libraries = Path(folder) / "libs"
         if (libraries / "libopenvino.so").exists() or any(libraries.glob(f"{_OPENVINO_C_LIBRARY}.*")):
             return libraries
+    if locations:
+        # Installed, but laid out otherwise: the wheels of OpenVINO 2023 and 2024.0 have no libs folder.
+        version = importlib.metadata.version("openvino")
+        raise WasmtimeCliUnavailable(
+            f"the openvino package {version} here has no libs folder with {_OPENVINO_C_LIBRARY}.*, which the "
+            f"Wasmtime CLI's wasi-nn loads (the OpenVINO each release runs with: {RELEASES_FILE.name}): {INSTALL_HINT}"
+        )
     raise WasmtimeCliUnavailable(f"the Wasmtime CLI's wasi-nn needs the openvino wheel: {INSTALL_HINT}")
 
 
