@@ -661,3 +661,32 @@ def test_every_row_of_the_errno_table_is_exercised() -> None:
         Situation.ENUM_VALUE_UNKNOWN: "no enum parameter besides encoding, target and tensor type exists",
     }
     assert set(Situation) - exercised == set(elsewhere)
+
+
+def test_onnxruntime_s_notice_of_a_failed_session_goes_to_stderr_not_the_guest_s_stdout(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A host run as a command shares stdout with the guest: onnxruntime's "EP Error" notice must not land there.
+
+    onnxruntime prints it when making a session fails with a RuntimeError (under the soak's
+    10,000 loads in a subprocess host, it did), then tries again; the retry here succeeds.
+    """
+    from onnxruntime.capi import onnxruntime_inference_collection as collection
+
+    from conformance.host.backend import OnnxRuntimeBackend
+
+    make = collection.InferenceSession._create_inference_session
+    failures = ["the first session fails"]
+
+    def failing_once(self: Any, *arguments: Any, **options: Any) -> Any:
+        if failures:
+            self._fallback_providers = ["CPUExecutionProvider"]  # what the real one sets before failing
+            raise RuntimeError(failures.pop())
+        return make(self, *arguments, **options)
+
+    monkeypatch.setattr(collection.InferenceSession, "_create_inference_session", failing_once)
+    graph = OnnxRuntimeBackend().load([memoryview(fixture_models.model_bytes("add_f32"))], "onnx", "cpu")
+    assert [slot.name for slot in graph.outputs]
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "EP Error" in err
